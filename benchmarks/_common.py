@@ -1,0 +1,55 @@
+"""Helpers shared by the benchmarks: real media, long films made by looping, peak memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from vigvision.film import loop_film
+
+ROOT = Path(__file__).resolve().parent.parent
+MEDIA = ROOT.parent / "shared" / "media"
+CACHE = Path(os.environ.get("VIGVISION_BENCH_CACHE", Path(tempfile.gettempdir()) / "vigvision-bench"))
+
+
+def looped_film(clip: str, minutes: float) -> Path:
+    """A long film made by repeating a real clip from ../shared/media (cached, never committed)."""
+    source = MEDIA / clip
+    if not source.is_file():
+        sys.exit(f"benchmark needs {source} (the shared media folder); it is missing")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    target = CACHE / f"{source.stem}_x{minutes:g}min{source.suffix}"
+    if not target.exists():
+        partial = target.with_suffix(".partial" + source.suffix)
+        loop_film(source, partial, minutes * 60)
+        partial.rename(target)
+    return target
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_isolated(module: str, *args: str) -> dict[str, Any]:
+    """Run ``python -m module args`` in a fresh process and return the JSON it prints last.
+
+    Each method runs alone so that its peak memory is its own.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    if done.returncode != 0:
+        sys.exit(f"{module} {' '.join(args)} failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result

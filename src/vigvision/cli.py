@@ -1,0 +1,205 @@
+"""The ``vigvision`` command: thin wrappers that parse, call the pipeline and print.
+
+Errors a person can fix are shown as one line with exit code 2 (a traceback only with
+``--debug``); results go to stdout, messages and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from vigvision import __version__, logs
+from vigvision.config import Settings, load_settings
+from vigvision.errors import ConfigError, VigvisionError
+from vigvision.film import AudioReader, FilmInfo, FilmWriter, FrameReader, probe
+from vigvision.progress import bytes_progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class App:
+    """What every command gets from the global options."""
+
+    settings: Settings
+    debug: bool
+    quiet: bool
+
+
+def _parse_set(values: Sequence[str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set takes KEY=VALUE, not {item!r}", "e.g. --set film.analysis_fps=5")
+        overrides[key.strip()] = yaml.safe_load(raw) if raw.strip() else None
+    return overrides
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="vigvision")
+@click.option("--debug", is_flag=True, help="Show full error traces and the libraries' logs.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Settings file (YAML) overriding configs/default.yaml.",
+)
+@click.option(
+    "--set",
+    "set_values",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override one setting, e.g. --set film.analysis_fps=5 (repeatable).",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context, debug: bool, quiet: bool, config_path: Path | None, set_values: tuple[str, ...]
+) -> None:
+    """vigvision finds moments where an adult and a child are attuned to each other in a
+    film, for Video Interaction Guidance. It suggests; the guider chooses."""
+    logs.configure(debug=debug, quiet=quiet)
+    settings = load_settings(config_path, _parse_set(set_values))
+    ctx.obj = App(settings=settings, debug=debug, quiet=quiet)
+
+
+@cli.command("probe")
+@click.argument("film", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
+@click.pass_obj
+def probe_command(app: App, film: Path, as_json: bool) -> None:
+    """Describe FILM: duration, frame rate, size as displayed, rotation, codecs, sound."""
+    size = film.stat().st_size if film.is_file() else 0
+    with bytes_progress("Checksum", size, app.quiet or as_json) as update:
+        info = probe(film, progress=update)
+    if as_json:
+        click.echo(json.dumps(info.to_json(), indent=2))
+    else:
+        Console().print(_probe_table(info))
+
+
+def _probe_table(info: FilmInfo) -> Table:
+    table = Table(title=info.path.name, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("Length", _clock(info.duration_s))
+    if info.has_video:
+        rate = f"{info.fps:.2f} frames/s" if info.fps else "unknown frame rate"
+        if info.variable_frame_rate:
+            rate += " on average (variable, as phones film)"
+        turned = f", turned {info.rotation}° for display" if info.rotation else ""
+        table.add_row("Picture", f"{info.width} × {info.height}{turned}, {info.video_codec}, {rate}")
+    else:
+        table.add_row("Picture", "none (sound only)")
+    if info.has_audio:
+        channels = {1: "mono", 2: "stereo"}.get(info.audio_channels or 0, f"{info.audio_channels} channels")
+        table.add_row("Sound", f"{info.audio_codec}, {info.audio_sample_rate} Hz, {channels}")
+    else:
+        table.add_row("Sound", "none: who speaks when cannot be measured")
+    table.add_row("File", f"{info.container}, {info.size_bytes / 1e6:,.1f} MB")
+    table.add_row("SHA-256", info.sha256)
+    return table
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{secs:04.1f}" if hours else f"{minutes}:{secs:04.1f} ({seconds:.2f} s)"
+
+
+@cli.command("settings")
+@click.pass_obj
+def settings_command(app: App) -> None:
+    """Print the effective settings (defaults, --config and --set applied) as YAML."""
+    click.echo(yaml.safe_dump(app.settings.to_dict(), sort_keys=False), nl=False)
+
+
+@cli.command("check")
+@click.pass_obj
+def check_command(app: App) -> None:
+    """Check this installation offline: models present and loading, films decoding."""
+    from vigvision.perception.mediapipe_models import check_shipped_models, load_solutions
+
+    table = Table("check", "result", title="vigvision installation", title_justify="left")
+    for purpose, path in check_shipped_models().items():
+        table.add_row(f"model: {purpose}", f"[green]present[/] ({path.stat().st_size / 1e6:.1f} MB)")
+    solutions = load_solutions()
+    blank = np.zeros((240, 320, 3), np.uint8)
+    for name, solution in solutions.items():
+        solution.process(blank)
+        solution.close()
+        table.add_row(f"runs: {name}", "[green]ok[/]")
+    with tempfile.TemporaryDirectory(prefix="vigvision-check-") as folder:
+        film = Path(folder) / "check.mp4"
+        _write_check_film(film)
+        frames = list(FrameReader.from_settings(film, app.settings.film))
+        sound = AudioReader.from_settings(film, app.settings.audio).read()
+        table.add_row("films: write and read H.264 + AAC", f"[green]ok[/] ({len(frames)} frames, {sound.end:.1f} s of sound)")
+    if not app.quiet:
+        Console().print(table)
+    click.echo("vigvision is ready: nothing was downloaded and nothing left this machine.")
+
+
+def _write_check_film(path: Path) -> None:
+    rate = 16000
+    tone = 0.2 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate).astype(np.float32)
+    with FilmWriter(path, width=320, height=240, fps=25, audio_rate=rate) as film:
+        for i in range(25):
+            film.add_frame(np.full((240, 320, 3), i * 10, np.uint8))
+        film.add_audio(tone)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``vigvision`` command."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    noise = None if debug else logs.NativeNoiseFilter()
+    try:
+        code = _run(args, debug)
+    finally:
+        if noise is not None:
+            noise.close()
+    sys.exit(code)
+
+
+def _run(args: list[str], debug: bool) -> int:
+    try:
+        result = cli.main(args=args, prog_name="vigvision", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        hint = f" (see: {error.ctx.command_path} --help)" if getattr(error, "ctx", None) else ""
+        _say_error(f"{error.format_message()}{hint}")
+        return 2
+    except VigvisionError as error:
+        if debug:
+            raise
+        _say_error(error.one_line())
+        return error.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        _say_error("stopped")
+        return 130
+    except Exception as error:
+        if debug:
+            raise
+        _say_error(f"unexpected problem ({type(error).__name__}: {error}); run again with --debug and report it")
+        return 1
+
+
+def _say_error(message: str) -> None:
+    click.echo(f"error: {message}", err=True)

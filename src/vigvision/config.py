@@ -1,0 +1,189 @@
+"""Typed settings: ``configs/default.yaml``, then ``--config FILE``, then command options.
+
+Each section is a frozen dataclass; the YAML file is the single source of the default values
+and of their meaning (its comments). Values are checked against the field's type and bounds,
+and a mistake names the key it is in.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
+
+import yaml
+
+from vigvision.errors import ConfigError
+from vigvision.resources import shipped_path
+
+DEFAULT_CONFIG = "configs/default.yaml"
+
+
+def _bounds(ge: float | None = None, le: float | None = None) -> Any:
+    return field(metadata={"ge": ge, "le": le})
+
+
+@dataclass(frozen=True)
+class FilmSettings:
+    analysis_fps: float = _bounds(ge=0, le=240)
+    max_side: int = _bounds(ge=0, le=8192)
+    decode_threads: int = _bounds(ge=0, le=64)
+    prefetch_frames: int = _bounds(ge=1, le=256)
+    truncation_tolerance_s: float = _bounds(ge=0)
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    sample_rate: int = _bounds(ge=8000, le=48000)
+    chunk_s: float = _bounds(ge=0.5, le=600)
+    max_gap_s: float = _bounds(ge=0, le=10)
+
+
+@dataclass(frozen=True)
+class Settings:
+    film: FilmSettings
+    audio: AudioSettings
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain data, to record in every output."""
+        return _as_dict(self)
+
+    def with_overrides(self, overrides: Mapping[str, Any], source: str = "options") -> Settings:
+        """A copy with dotted keys (``"film.analysis_fps"``) replaced, validated like a file."""
+        tree: dict[str, Any] = {}
+        for dotted, value in overrides.items():
+            node = tree
+            *parents, leaf = dotted.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value
+        return _merge(self, tree, source, prefix="")
+
+
+T = TypeVar("T")
+
+
+def load_settings(path: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """The effective settings: shipped defaults, then the user's file, then overrides."""
+    default_path = shipped_path(DEFAULT_CONFIG)
+    defaults = _read_yaml(default_path)
+    settings = _build(Settings, defaults, str(default_path), prefix="")
+    if path is not None:
+        settings = _merge(settings, _read_yaml(path), str(path), prefix="")
+    if overrides:
+        settings = settings.with_overrides(overrides)
+    return settings
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"no settings file at {path}", "check the path given to --config")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise ConfigError(
+            f"{path} is not valid YAML{line}", "fix the file or start again from a copy of default.yaml"
+        ) from error
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold sections of settings (key: value)", "see configs/default.yaml")
+    return data
+
+
+def _build(cls: type[T], data: Mapping[str, Any], source: str, prefix: str) -> T:
+    """A complete settings object from a mapping that must give every key."""
+    _reject_unknown(cls, data, source, prefix)
+    hints = get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for f in fields(cast(Any, cls)):
+        key = f"{prefix}{f.name}"
+        if f.name not in data:
+            raise ConfigError(f"setting '{key}' is missing from {source}", "add it back")
+        values[f.name] = _value(hints[f.name], f.metadata, data[f.name], key, source)
+    return cls(**values)
+
+
+def _merge(current: T, data: Mapping[str, Any], source: str, prefix: str) -> T:
+    """A copy of ``current`` with the keys that ``data`` gives replaced."""
+    cls = type(current)
+    _reject_unknown(cls, data, source, prefix)
+    hints = get_type_hints(cls)
+    changes: dict[str, Any] = {}
+    for f in fields(cast(Any, current)):
+        if f.name not in data:
+            continue
+        key = f"{prefix}{f.name}"
+        old = getattr(current, f.name)
+        if is_dataclass(old):
+            if not isinstance(data[f.name], Mapping):
+                raise ConfigError(f"setting '{key}' in {source} must be a section of settings")
+            changes[f.name] = _merge(old, data[f.name], source, prefix=f"{key}.")
+        else:
+            changes[f.name] = _value(hints[f.name], f.metadata, data[f.name], key, source)
+    return replace(cast(Any, current), **changes)  # type: ignore[no-any-return]
+
+
+def _reject_unknown(cls: type[Any], data: Mapping[str, Any], source: str, prefix: str) -> None:
+    known = [f.name for f in fields(cls)]
+    for name in data:
+        if name not in known:
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f"did you mean '{prefix}{close[0]}'?" if close else f"known here: {', '.join(known)}"
+            raise ConfigError(f"unknown setting '{prefix}{name}' in {source}", hint)
+
+
+def _value(kind: Any, meta: Mapping[str, Any], raw: Any, key: str, source: str) -> Any:
+    if isinstance(kind, type) and is_dataclass(kind):
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"setting '{key}' in {source} must be a section of settings")
+        return _build(kind, raw, source, prefix=f"{key}.")
+    origin = get_origin(kind)
+    if origin in (Union, types.UnionType) and type(None) in get_args(kind):
+        if raw is None:
+            return None
+        (kind,) = [arg for arg in get_args(kind) if arg is not type(None)]
+    value = _coerce(kind, raw, key, source)
+    low, high = meta.get("ge"), meta.get("le")
+    if (low is not None and value < low) or (high is not None and value > high):
+        span = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+        raise ConfigError(f"setting '{key}' in {source} must be {span}, not {raw!r}")
+    return value
+
+
+def _coerce(kind: Any, raw: Any, key: str, source: str) -> Any:
+    wrong = ConfigError(f"setting '{key}' in {source} must be {_describe(kind)}, not {raw!r}")
+    if kind is bool:
+        if not isinstance(raw, bool):
+            raise wrong
+        return raw
+    if kind is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise wrong
+        return raw
+    if kind is float:
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise wrong
+        return float(raw)
+    if kind is str:
+        if not isinstance(raw, str):
+            raise wrong
+        return raw
+    raise TypeError(f"unsupported settings type {kind!r} for {key}")
+
+
+def _describe(kind: Any) -> str:
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "text"}.get(
+        kind, str(kind)
+    )
+
+
+def _as_dict(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _as_dict(getattr(value, f.name)) for f in fields(value)}
+    return value

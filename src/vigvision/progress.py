@@ -1,0 +1,51 @@
+"""Progress bars (rich, on stderr) with an ETA, for anything that reads a whole film."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from vigvision.logs import stderr_console
+
+# Hashing a film smaller than this takes well under a second: no bar.
+_HASH_BAR_MIN_BYTES = 256 * 1024 * 1024
+
+
+@contextmanager
+def film_progress(description: str, total_s: float, quiet: bool) -> Iterator[Callable[[float], None]]:
+    """Yields ``advance_to(t)``: call it with the film time reached, in seconds."""
+    if quiet or total_s <= 0:
+        yield lambda t: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.completed:,.0f} / {task.total:,.0f} s of film"),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+        task = bar.add_task(description, total=total_s)
+        yield lambda t: bar.update(task, completed=min(t, total_s))
+
+
+@contextmanager
+def bytes_progress(description: str, total: int, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+    """Yields ``update(done, total)`` for reading a file; silent for small files."""
+    if quiet or total < _HASH_BAR_MIN_BYTES:
+        yield lambda done, size: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda done, size: bar.update(task, completed=done)

@@ -1,0 +1,174 @@
+"""Streaming frames and sound: times from the stream, upright pictures, parts of a film."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from tests.films import TONE_HZ, cut_in_half, make_audio_file, make_film
+from vigvision.errors import FilmError
+from vigvision.film import AudioReader, FilmWriter, FrameReader, probe
+
+
+@pytest.fixture(scope="session")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("reading")
+
+
+def stream_times(path: Path) -> list[float]:
+    """Every frame's time straight from the stream, on the film's clock (0 = start of file)."""
+    with av.open(str(path)) as container:
+        origin = (container.start_time or 0) / av.time_base
+        return [float(f.time) - origin for f in container.decode(container.streams.video[0])]
+
+
+def test_frames_at_the_analysis_rate_carry_stream_times(made: Path) -> None:
+    film = make_film(made / "steady.mp4", seconds=3.0, fps=25)
+    frames = list(FrameReader(film, fps=10))
+    times = [f.t for f in frames]
+    assert len(frames) == pytest.approx(30, abs=1)
+    assert set(times) <= set(stream_times(film))
+    assert np.all(np.diff(times) > 0)
+    # Each lies near its instant of the 10 fps grid: within half the spacing of the frames
+    # decoded (frames that nothing refers to may be skipped to save time).
+    grid = np.arange(len(times)) / 10
+    assert np.abs(np.array(times) - grid).max() <= 0.04 + 1e-9
+
+
+def test_every_frame_of_a_variable_rate_film_keeps_its_own_time(made: Path) -> None:
+    times = [i / 30 for i in range(30)] + [1 + i / 10 for i in range(10)]
+    film = make_film(made / "vfr.mp4", times=times)
+    read = [f.t for f in FrameReader(film, fps=0)]
+    assert read == pytest.approx(times, abs=1e-4)
+
+
+def test_sampling_a_variable_rate_film_follows_real_time(made: Path) -> None:
+    times = [i / 30 for i in range(60)] + [2 + i / 5 for i in range(10)]
+    film = make_film(made / "vfr_slow.mp4", times=times)
+    read = [f.t for f in FrameReader(film, fps=10)]
+    assert read[:20] == pytest.approx([i / 10 for i in range(20)], abs=0.02)
+    assert read[20:] == pytest.approx(times[60:], abs=1e-4)  # slower than 10 fps: each frame
+
+
+def test_rotated_phone_film_is_turned_upright(made: Path) -> None:
+    # Stored landscape with a white band on its left; displayed turned 90° clockwise,
+    # so the band ends up along the top.
+    film = make_film(made / "portrait.mp4", size=(320, 240), rotation_cw=90)
+    image = next(iter(FrameReader(film))).image
+    assert image.shape == (320, 240, 3)
+    rows = image.mean(axis=(1, 2))
+    assert rows[:30].mean() > 240 and rows[-30:].mean() < 200
+
+
+def test_frames_are_downscaled_to_the_longest_side(made: Path) -> None:
+    film = make_film(made / "wide.mp4", size=(640, 360), seconds=0.5)
+    image = next(iter(FrameReader(film, max_side=320))).image
+    assert image.shape == (180, 320, 3) and image.dtype == np.uint8
+    assert next(iter(FrameReader(film, max_side=0))).image.shape == (360, 640, 3)
+
+
+def test_a_part_of_the_film_is_read_by_seeking(made: Path) -> None:
+    film = make_film(made / "long.mp4", seconds=6.0, fps=25)
+    whole = [f.t for f in FrameReader(film, fps=5)]
+    part = [f.t for f in FrameReader(film, fps=5, start_s=2.0, end_s=4.0)]
+    assert 2.0 <= part[0] <= 2.05 and 3.9 < part[-1] < 4.0
+    # Inside the part, the same frames as when reading the whole film; at its edges the
+    # frame nearest to an instant may lie just outside [2, 4) and is replaced by one inside.
+    assert part[1:-1] == pytest.approx([t for t in whole if part[0] < t < part[-1]], abs=1e-6)
+
+
+def test_stopping_early_releases_the_decoder(made: Path) -> None:
+    film = make_film(made / "early.mp4", seconds=4.0)
+    reader = FrameReader(film, fps=0, prefetch=2)
+    for count, _ in enumerate(reader, start=1):
+        if count == 3:
+            break
+    assert count == 3
+
+
+@pytest.mark.parametrize(("name", "codec"), [("f.mkv", "libx264"), ("f.webm", "libvpx-vp9"), ("f.avi", "mpeg4"), ("f.mov", "libx265")])
+def test_frames_from_each_container(made: Path, name: str, codec: str) -> None:
+    film = make_film(made / name, codec=codec, seconds=1.0, fps=25)
+    frames = list(FrameReader(film, fps=0))
+    assert len(frames) == 25
+    assert [f.t for f in frames] == pytest.approx([i / 25 for i in range(25)], abs=1e-3)
+
+
+def test_film_cut_short_is_read_up_to_the_cut_with_a_warning(made: Path, caplog: pytest.LogCaptureFixture) -> None:
+    whole = make_film(made / "whole.mp4", seconds=8.0, fps=25, container_options={"movflags": "faststart"})
+    cut = cut_in_half(whole, made / "cut.mp4")
+    assert probe(cut).cut_short_at_s == pytest.approx(4.0, abs=1.5)
+    reader = FrameReader(cut, fps=10)
+    with caplog.at_level(logging.WARNING, logger="vigvision"):
+        frames = list(reader)
+    assert 1.0 < frames[-1].t < 7.0
+    assert reader.damaged_from_s == pytest.approx(frames[-1].t)
+    assert "damaged from" in caplog.text
+
+
+def test_sound_is_16k_mono_float_with_times(made: Path) -> None:
+    film = make_film(made / "tone.mp4", seconds=3.0, audio=True)
+    chunks = list(AudioReader(film, chunk_s=1.0))
+    assert [round(c.t, 3) for c in chunks[:3]] == [0.0, 1.0, 2.0]
+    assert chunks[-1].end == pytest.approx(3.0, abs=0.07)  # AAC pads its last packet
+    for before, after in zip(chunks, chunks[1:], strict=False):
+        assert before.end == pytest.approx(after.t)
+    sound = np.concatenate([c.samples for c in chunks])
+    assert sound.dtype == np.float32 and len(sound) == pytest.approx(48000, abs=1100)
+    spectrum = np.abs(np.fft.rfft(sound[4000:20000]))
+    assert np.argmax(spectrum) * 16000 / 16000 == pytest.approx(TONE_HZ, abs=2)  # 1 Hz bins
+
+
+def test_a_range_of_sound(made: Path) -> None:
+    sound = AudioReader(make_audio_file(made / "range.wav", "pcm_s16le", seconds=5.0), start_s=1.5, end_s=3.0).read()
+    assert sound.t == pytest.approx(1.5, abs=1e-3)
+    assert len(sound.samples) == 24000
+
+
+@pytest.mark.parametrize(("name", "codec"), [("a.m4a", "aac"), ("a.mp3", "libmp3lame")])
+def test_sound_only_files_read_but_have_no_frames(made: Path, name: str, codec: str) -> None:
+    path = make_audio_file(made / name, codec, seconds=2.0)
+    assert AudioReader(path).read().end == pytest.approx(2.0, abs=0.1)
+    with pytest.raises(FilmError, match="no picture"):
+        FrameReader(path)
+
+
+def test_film_without_sound_says_so(made: Path) -> None:
+    with pytest.raises(FilmError, match="no sound track"):
+        AudioReader(make_film(made / "mute.mp4"))
+
+
+def test_a_hole_in_the_sound_is_filled_with_silence(made: Path) -> None:
+    path = made / "hole.mp4"
+    beep = (0.3 * np.sin(2 * np.pi * TONE_HZ * np.arange(16000) / 16000)).astype(np.float32)
+    with FilmWriter(path, width=64, height=64, fps=10, audio_rate=16000, audio_codec="aac") as film:
+        for _ in range(30):
+            film.add_frame(np.zeros((64, 64, 3), np.uint8))
+        film.add_audio(beep, t=0.0)
+        film.add_audio(beep, t=2.0)  # nothing recorded between 1 s and 2 s
+    sound = AudioReader(path).read()
+    level = [float(np.abs(sound.samples[round((s - sound.t) * 16000) :][:1600]).mean()) for s in (0.5, 1.4, 2.5)]
+    assert level[0] > 0.1 and level[1] < 0.01 and level[2] > 0.1
+
+
+def test_real_hevc_films_decode_with_stream_times(media: Path) -> None:
+    for name in ("face_then_noface_hevc.mov", "noface_then_face_hevc.mov"):
+        film = media / name
+        frames = list(FrameReader(film, fps=0, max_side=480))
+        times = [f.t for f in frames]
+        assert len(frames) == probe(film).frame_count
+        assert times == pytest.approx(stream_times(film), abs=1e-6)
+        assert np.all(np.diff(times) > 0)
+        assert frames[0].image.shape == (270, 480, 3)
+
+
+def test_real_clips_give_monotonic_times_on_their_stream(media: Path) -> None:
+    for name in ("two_seated_facing.mp4", "performer_and_audience.mp4", "two_approach_hug_1080p.mp4"):
+        film = media / name
+        times = [f.t for f in FrameReader(film, fps=10)]
+        assert np.all(np.diff(times) > 0)
+        assert set(np.round(times, 6)) <= set(np.round(stream_times(film), 6))
