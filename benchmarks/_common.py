@@ -15,7 +15,9 @@ from vigvision.film import loop_film
 
 ROOT = Path(__file__).resolve().parent.parent
 MEDIA = ROOT.parent / "shared" / "media"
-CACHE = Path(os.environ.get("VIGVISION_BENCH_CACHE", Path(tempfile.gettempdir()) / "vigvision-bench"))
+CACHE = Path(
+    os.environ.get("VIGVISION_BENCH_CACHE", Path(tempfile.gettempdir()) / "vigvision-bench")
+)
 
 
 def looped_film(clip: str, minutes: float) -> Path:

@@ -50,7 +50,9 @@ def measure(method: str, film: Path, fps: float, max_side: int) -> dict[str, flo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("film", nargs="?", type=Path)
     parser.add_argument("--minutes", type=float, default=20.0, help="length of the looped film")
     parser.add_argument("--fps", type=float, default=10.0, help="analysis rate of the reader")
@@ -62,7 +64,8 @@ def main() -> None:
         print(json.dumps(measure(args.only, film, args.fps, args.max_side)))
         return
     info = probe(film)
-    print(f"film: {film.name}  {info.width}x{info.height}  {info.duration_s / 60:.1f} min  {info.video_codec}")
+    size = f"{info.width}x{info.height}"
+    print(f"film: {film.name}  {size}  {info.duration_s / 60:.1f} min  {info.video_codec}")
     print(f"reader: {args.fps:g} fps analysis rate, longest side {args.max_side}")
     print(f"{'method':<14}{'frames':>9}{'frames/s':>11}{'x real time':>13}{'peak RSS MB':>13}")
     results = {}

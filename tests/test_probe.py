@@ -67,7 +67,10 @@ def test_common_containers_and_codecs(made: Path, name: str, codec: str, expecte
     assert info.duration_s == pytest.approx(1.0, abs=0.1)
 
 
-@pytest.mark.parametrize(("name", "codec"), [("voice.wav", "pcm_s16le"), ("voice.m4a", "aac"), ("voice.mp3", "libmp3lame")])
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [("voice.wav", "pcm_s16le"), ("voice.m4a", "aac"), ("voice.mp3", "libmp3lame")],
+)
 def test_sound_only_files(made: Path, name: str, codec: str) -> None:
     info = probe(make_audio_file(made / name, codec, seconds=2.0))
     assert not info.has_video and info.width is None and info.fps is None
@@ -100,7 +103,11 @@ MANIFEST = {
     "performer_and_audience.mp4": ((640, 360), 29.97, 10.0, True),
     "crowd_walking_1080p.mp4": ((1920, 1080), None, 4.2, True),
 }
-SOUND_FILES = {"two_speaker_phone_call.wav": 30.0, "four_speaker_meeting.wav": 30.0, "home_adult_child_voices.wav": 20.0}
+SOUND_FILES = {
+    "two_speaker_phone_call.wav": 30.0,
+    "four_speaker_meeting.wav": 30.0,
+    "home_adult_child_voices.wav": 20.0,
+}
 
 
 def _stored_size(info: FilmInfo, name: str) -> tuple[int | None, int | None]:

@@ -1,3 +1,3 @@
-"""vigvision: candidate moments of attuned interaction in long films, for Video Interaction Guidance."""
+"""vigvision: candidate moments of attuned interaction in films, for Video Interaction Guidance."""
 
 __version__ = "0.1.0"

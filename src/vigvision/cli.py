@@ -44,7 +44,9 @@ def _parse_set(values: Sequence[str]) -> dict[str, Any]:
     for item in values:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
-            raise ConfigError(f"--set takes KEY=VALUE, not {item!r}", "e.g. --set film.analysis_fps=5")
+            raise ConfigError(
+                f"--set takes KEY=VALUE, not {item!r}", "e.g. --set film.analysis_fps=5"
+            )
         overrides[key.strip()] = yaml.safe_load(raw) if raw.strip() else None
     return overrides
 
@@ -68,7 +70,11 @@ def _parse_set(values: Sequence[str]) -> dict[str, Any]:
 )
 @click.pass_context
 def cli(
-    ctx: click.Context, debug: bool, quiet: bool, config_path: Path | None, set_values: tuple[str, ...]
+    ctx: click.Context,
+    debug: bool,
+    quiet: bool,
+    config_path: Path | None,
+    set_values: tuple[str, ...],
 ) -> None:
     """vigvision finds moments where an adult and a child are attuned to each other in a
     film, for Video Interaction Guidance. It suggests; the guider chooses."""
@@ -102,11 +108,15 @@ def _probe_table(info: FilmInfo) -> Table:
         if info.variable_frame_rate:
             rate += " on average (variable, as phones film)"
         turned = f", turned {info.rotation}° for display" if info.rotation else ""
-        table.add_row("Picture", f"{info.width} × {info.height}{turned}, {info.video_codec}, {rate}")
+        table.add_row(
+            "Picture", f"{info.width} × {info.height}{turned}, {info.video_codec}, {rate}"
+        )
     else:
         table.add_row("Picture", "none (sound only)")
     if info.has_audio:
-        channels = {1: "mono", 2: "stereo"}.get(info.audio_channels or 0, f"{info.audio_channels} channels")
+        channels = {1: "mono", 2: "stereo"}.get(
+            info.audio_channels or 0, f"{info.audio_channels} channels"
+        )
         table.add_row("Sound", f"{info.audio_codec}, {info.audio_sample_rate} Hz, {channels}")
     else:
         table.add_row("Sound", "none: who speaks when cannot be measured")
@@ -118,7 +128,11 @@ def _probe_table(info: FilmInfo) -> Table:
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(int(minutes), 60)
-    return f"{hours}:{minutes:02d}:{secs:04.1f}" if hours else f"{minutes}:{secs:04.1f} ({seconds:.2f} s)"
+    return (
+        f"{hours}:{minutes:02d}:{secs:04.1f}"
+        if hours
+        else f"{minutes}:{secs:04.1f} ({seconds:.2f} s)"
+    )
 
 
 @cli.command("settings")
@@ -136,7 +150,9 @@ def check_command(app: App) -> None:
 
     table = Table("check", "result", title="vigvision installation", title_justify="left")
     for purpose, path in check_shipped_models().items():
-        table.add_row(f"model: {purpose}", f"[green]present[/] ({path.stat().st_size / 1e6:.1f} MB)")
+        table.add_row(
+            f"model: {purpose}", f"[green]present[/] ({path.stat().st_size / 1e6:.1f} MB)"
+        )
     solutions = load_solutions()
     blank = np.zeros((240, 320, 3), np.uint8)
     for name, solution in solutions.items():
@@ -148,7 +164,10 @@ def check_command(app: App) -> None:
         _write_check_film(film)
         frames = list(FrameReader.from_settings(film, app.settings.film))
         sound = AudioReader.from_settings(film, app.settings.audio).read()
-        table.add_row("films: write and read H.264 + AAC", f"[green]ok[/] ({len(frames)} frames, {sound.end:.1f} s of sound)")
+        table.add_row(
+            "films: write and read H.264 + AAC",
+            f"[green]ok[/] ({len(frames)} frames, {sound.end:.1f} s of sound)",
+        )
     if not app.quiet:
         Console().print(table)
     click.echo("vigvision is ready: nothing was downloaded and nothing left this machine.")
@@ -183,7 +202,8 @@ def _run(args: list[str], debug: bool) -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as error:
-        hint = f" (see: {error.ctx.command_path} --help)" if getattr(error, "ctx", None) else ""
+        context: click.Context | None = getattr(error, "ctx", None)
+        hint = f" (see: {context.command_path} --help)" if context is not None else ""
         _say_error(f"{error.format_message()}{hint}")
         return 2
     except VigvisionError as error:
@@ -197,7 +217,8 @@ def _run(args: list[str], debug: bool) -> int:
     except Exception as error:
         if debug:
             raise
-        _say_error(f"unexpected problem ({type(error).__name__}: {error}); run again with --debug and report it")
+        problem = f"{type(error).__name__}: {error}"
+        _say_error(f"unexpected problem ({problem}) — run again with --debug and report it")
         return 1
 
 

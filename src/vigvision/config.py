@@ -49,7 +49,7 @@ class Settings:
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data, to record in every output."""
-        return _as_dict(self)
+        return cast(dict[str, Any], _as_dict(self))
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "options") -> Settings:
         """A copy with dotted keys (``"film.analysis_fps"``) replaced, validated like a file."""
@@ -87,12 +87,15 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
         raise ConfigError(
-            f"{path} is not valid YAML{line}", "fix the file or start again from a copy of default.yaml"
+            f"{path} is not valid YAML{line}",
+            "fix the file or start again from a copy of default.yaml",
         ) from error
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path} must hold sections of settings (key: value)", "see configs/default.yaml")
+        raise ConfigError(
+            f"{path} must hold sections of settings (key: value)", "see configs/default.yaml"
+        )
     return data
 
 
@@ -134,7 +137,11 @@ def _reject_unknown(cls: type[Any], data: Mapping[str, Any], source: str, prefix
     for name in data:
         if name not in known:
             close = difflib.get_close_matches(str(name), known, n=1)
-            hint = f"did you mean '{prefix}{close[0]}'?" if close else f"known here: {', '.join(known)}"
+            hint = (
+                f"did you mean '{prefix}{close[0]}'?"
+                if close
+                else f"known here: {', '.join(known)}"
+            )
             raise ConfigError(f"unknown setting '{prefix}{name}' in {source}", hint)
 
 

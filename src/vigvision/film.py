@@ -11,6 +11,7 @@ film at variable frame rates). In an ordinary film 0 is also the first displayed
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import queue
@@ -41,6 +42,7 @@ Samples = NDArray[np.float32]
 
 # Containers whose index sits in a 'moov' box: a copy cut short loses it and cannot be opened.
 _QUICKTIME_SUFFIXES: Final = {".mp4", ".mov", ".m4v", ".m4a", ".3gp"}
+_QUICKTIME_FIRST_BOXES: Final = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"}
 _HASH_BLOCK: Final = 1 << 20
 # Frame durations that differ by more than this fraction mark a variable frame rate.
 _VFR_SPREAD: Final = 0.05
@@ -151,7 +153,9 @@ def _open(path: Path) -> av.container.InputContainer:
             "check that this is the film (mp4, mov, m4v, avi, mkv, webm, wav, m4a, mp3)",
         ) from error
     except (OSError, ValueError) as error:
-        raise FilmError(f"cannot open {path}: {error}", "check that the file can be read") from error
+        raise FilmError(
+            f"cannot open {path}: {error}", "check that the file can be read"
+        ) from error
 
 
 def _quicktime_is_cut_short(path: Path) -> bool:
@@ -168,7 +172,7 @@ def _quicktime_is_cut_short(path: Path) -> bool:
                 box_size = struct.unpack(">Q", header[8:16])[0]
             elif box_size == 0:
                 box_size = size - offset
-            if box_size < 8:
+            if box_size < 8 or (offset == 0 and box_type not in _QUICKTIME_FIRST_BOXES):
                 return False  # not a QuickTime layout at all
             seen.add(box_type)
             offset += box_size
@@ -226,7 +230,9 @@ def probe(path: Path, progress: Callable[[int, int], None] | None = None) -> Fil
         video = _video_stream(container)
         audio = _audio_stream(container)
         if video is None and audio is None:
-            raise FilmError(f"{path} holds neither picture nor sound", "check that this is the film")
+            raise FilmError(
+                f"{path} holds neither picture nor sound", "check that this is the film"
+            )
         origin = _origin_s(container)
         duration = _duration_s(container, video, audio, origin)
         fps, vfr, frame_count, cut_short_at = None, False, None, None
@@ -317,7 +323,9 @@ def _index_frame_steps(video: VideoStream) -> NDArray[np.float64] | None:
     entries = video.index_entries
     if video.frames < 3 or len(entries) != video.frames:
         return None
-    stamps = np.sort(np.fromiter((e.timestamp for e in entries), dtype=np.float64, count=len(entries)))
+    stamps = np.sort(
+        np.fromiter((e.timestamp for e in entries), dtype=np.float64, count=len(entries))
+    )
     return np.diff(stamps)[:-1] if len(stamps) > 3 else np.diff(stamps)
 
 
@@ -348,7 +356,7 @@ def _rotation_cw(container: av.container.InputContainer, video: VideoStream, pat
 
 def _cw_degrees(counter_clockwise: float) -> int:
     """FFmpeg's display rotation (counter-clockwise) as a clockwise quarter turn 0–270."""
-    return int(round(-counter_clockwise / 90.0)) % 4 * 90
+    return round(-counter_clockwise / 90.0) % 4 * 90
 
 
 def _display_size(video: VideoStream, rotation: int) -> tuple[int, int]:
@@ -460,14 +468,14 @@ class FrameReader:
                 yield item
         finally:
             stop.set()
-            while worker.is_alive():
-                try:
+            while worker.is_alive():  # unblock a worker waiting to hand over a frame
+                with contextlib.suppress(queue.Empty):
                     frames.get(timeout=0.05)
-                except queue.Empty:
-                    pass
             worker.join()
 
-    def _decode_into(self, out: queue.Queue[Frame | BaseException | None], stop: threading.Event) -> None:
+    def _decode_into(
+        self, out: queue.Queue[Frame | BaseException | None], stop: threading.Event
+    ) -> None:
         def put(item: Frame | BaseException | None) -> bool:
             while not stop.is_set():
                 try:
@@ -515,7 +523,9 @@ class FrameReader:
             origin = _origin_s(container)
             time_base = video.time_base or Fraction(1, 90000)
             if self.start_s > 0:
-                container.seek(int((self.start_s + origin) / time_base), stream=video, backward=True)
+                container.seek(
+                    int((self.start_s + origin) / time_base), stream=video, backward=True
+                )
             packets = container.demux(video)
             while True:
                 try:
@@ -554,9 +564,9 @@ class FrameReader:
         small = frame.reformat(
             width=stored_w, height=stored_h, format="yuv420p", interpolation="AREA"
         ).to_ndarray()
-        image: Image = cv2.cvtColor(small, cv2.COLOR_YUV2RGB_I420)
+        image: Image = np.asarray(cv2.cvtColor(small, cv2.COLOR_YUV2RGB_I420), dtype=np.uint8)
         if self.rotation:
-            image = np.ascontiguousarray(np.rot90(image, k=-self.rotation // 90))
+            image = np.ascontiguousarray(np.rot90(image, k=-self.rotation // 90), dtype=np.uint8)
         return image
 
     def _note_damage(self, last_t: float) -> None:
@@ -600,7 +610,11 @@ class _NearestToGrid:
             return
         if t >= self.due:
             held = self.held
-            if held is not None and held[0] > self.last_picked and self.due - held[0] < t - self.due:
+            if (
+                held is not None
+                and held[0] > self.last_picked
+                and self.due - held[0] < t - self.due
+            ):
                 yield self._pick(held)
             if t >= self.due:
                 yield self._pick((t, frame))
@@ -609,9 +623,13 @@ class _NearestToGrid:
         self.held = (t, frame)
 
     def finish(self) -> Iterator[tuple[float, av.VideoFrame]]:
-        if self.step and self.held is not None and self.held[0] > self.last_picked:
-            if self.held[0] >= self.due - self.step / 2:
-                yield self._pick(self.held)
+        held = self.held
+        if (
+            self.step
+            and held is not None
+            and self.last_picked < held[0] >= self.due - self.step / 2
+        ):
+            yield self._pick(held)
         self.held = None
 
     def _pick(self, chosen: tuple[float, av.VideoFrame]) -> tuple[float, av.VideoFrame]:
@@ -628,7 +646,9 @@ def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     Even, because the pictures pass through 4:2:0 YUV on their way to RGB.
     """
     width, height = size
-    scale = 1.0 if max_side <= 0 or max(width, height) <= max_side else max_side / max(width, height)
+    scale = (
+        1.0 if max_side <= 0 or max(width, height) <= max_side else max_side / max(width, height)
+    )
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
@@ -730,7 +750,9 @@ class AudioReader:
             origin = _origin_s(container)
             time_base = audio.time_base or Fraction(1, rate)
             if self.start_s > 0:
-                container.seek(int((self.start_s + origin) / time_base), stream=audio, backward=True)
+                container.seek(
+                    int((self.start_s + origin) / time_base), stream=audio, backward=True
+                )
             frames = container.decode(audio)
             while True:
                 try:
@@ -747,7 +769,11 @@ class AudioReader:
                     frame = None
                 if frame is not None and frame.pts is None:
                     continue
-                frame_t = None if frame is None else float(frame.pts * time_base) - origin
+                frame_t = (
+                    None
+                    if frame is None or frame.pts is None
+                    else float(frame.pts * time_base) - origin
+                )
                 for out in resampler.resample(frame):
                     samples = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
                     if written_until is None:
@@ -774,7 +800,11 @@ class AudioReader:
         """The part of a run that falls inside [start_s, end_s)."""
         rate = self.sample_rate
         first = max(0, round((self.start_s - t) * rate))
-        last = len(samples) if self.end_s is None else min(len(samples), round((self.end_s - t) * rate))
+        last = (
+            len(samples)
+            if self.end_s is None
+            else min(len(samples), round((self.end_s - t) * rate))
+        )
         if last > first:
             yield t + first / rate, samples[first:last]
 
@@ -811,7 +841,9 @@ class FilmWriter:
         self.path = Path(path)
         self._container = av.open(str(self.path), "w", options=container_options or {})
         rate = Fraction(fps).limit_denominator(1001)
-        self._video = self._container.add_stream(codec, rate=rate, options=options or {})
+        video = self._container.add_stream(codec, rate=rate, options=options or {})
+        assert isinstance(video, VideoStream)
+        self._video = video
         self._video.width, self._video.height = width, height
         self._video.pix_fmt = "yuv420p"
         # MPEG-4 part 2 caps the time base's denominator at 65535.
@@ -823,8 +855,10 @@ class FilmWriter:
         self._audio: AudioStream | None = None
         self._audio_samples = 0
         if audio_rate is not None:
-            self._audio = self._container.add_stream(audio_codec, rate=audio_rate)
-            self._audio.layout = "mono"
+            audio = self._container.add_stream(audio_codec, rate=audio_rate)
+            assert isinstance(audio, AudioStream)
+            audio.layout = "mono"
+            self._audio = audio
 
     def add_frame(self, image: Image, t: float | None = None) -> None:
         when = self._count * self._frame_step if t is None else Fraction(t).limit_denominator(90000)

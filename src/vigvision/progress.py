@@ -21,7 +21,9 @@ _HASH_BAR_MIN_BYTES = 256 * 1024 * 1024
 
 
 @contextmanager
-def film_progress(description: str, total_s: float, quiet: bool) -> Iterator[Callable[[float], None]]:
+def film_progress(
+    description: str, total_s: float, quiet: bool
+) -> Iterator[Callable[[float], None]]:
     """Yields ``advance_to(t)``: call it with the film time reached, in seconds."""
     if quiet or total_s <= 0:
         yield lambda t: None
@@ -40,12 +42,19 @@ def film_progress(description: str, total_s: float, quiet: bool) -> Iterator[Cal
 
 
 @contextmanager
-def bytes_progress(description: str, total: int, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+def bytes_progress(
+    description: str, total: int, quiet: bool
+) -> Iterator[Callable[[int, int], None]]:
     """Yields ``update(done, total)`` for reading a file; silent for small files."""
     if quiet or total < _HASH_BAR_MIN_BYTES:
         yield lambda done, size: None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=stderr_console(), transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda done, size: bar.update(task, completed=done)

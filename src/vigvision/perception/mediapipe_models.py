@@ -17,14 +17,18 @@ from vigvision.errors import MissingModelError
 MEDIAPIPE_VERSION: Final = "0.10.21"
 
 SHIPPED_MODELS: Final = {
-    "face detection (full range: faces across a room)": "face_detection/face_detection_full_range_sparse.tflite",
+    "face detection (full range: faces across a room)": (
+        "face_detection/face_detection_full_range_sparse.tflite"
+    ),
     "face detection (short range)": "face_detection/face_detection_short_range.tflite",
     "face landmarks with iris": "face_landmark/face_landmark_with_attention.tflite",
     "body pose detection": "pose_detection/pose_detection.tflite",
     "body pose landmarks": "pose_landmark/pose_landmark_full.tflite",
 }
 
-_REINSTALL = f"reinstall it with `uv sync --reinstall-package mediapipe` (mediapipe=={MEDIAPIPE_VERSION})"
+_REINSTALL = (
+    f"reinstall it with `uv sync --reinstall-package mediapipe` (mediapipe=={MEDIAPIPE_VERSION})"
+)
 
 
 def modules_dir() -> Path:
@@ -52,7 +56,9 @@ def check_shipped_models() -> dict[str, Path]:
     for purpose, relative in SHIPPED_MODELS.items():
         path = root / relative
         if not path.is_file() or path.stat().st_size == 0:
-            raise MissingModelError(f"mediapipe's model for {purpose} is missing: {path}", _REINSTALL)
+            raise MissingModelError(
+                f"mediapipe's model for {purpose} is missing: {path}", _REINSTALL
+            )
         found[purpose] = path
     return found
 

@@ -1,0 +1,43 @@
+"""Nothing vigvision does opens a network connection: films of children never leave the laptop."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.films import make_film
+
+# Runs the real command with every way out blocked; any attempt ends the process with code 99.
+BLOCKED = """
+import socket, sys
+def refuse(*args, **kwargs):
+    sys.stderr.write(f"NETWORK ATTEMPT {args!r}\\n"); sys.stderr.flush()
+    import os; os._exit(99)
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+socket.socket.sendto = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+from vigvision.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    "command", [("check",), ("probe", "{film}"), ("probe", "{film}", "--json"), ("settings",)]
+)
+def test_commands_run_with_the_network_blocked(tmp_path: Path, command: tuple[str, ...]) -> None:
+    film = make_film(tmp_path / "film.mp4", audio=True)
+    args = [part.format(film=film) for part in command]
+    done = subprocess.run(
+        [sys.executable, "-c", BLOCKED, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert "NETWORK ATTEMPT" not in done.stderr
+    assert done.returncode == 0, done.stderr
