@@ -35,7 +35,16 @@ def looped_film(clip: str, minutes: float) -> Path:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    """Peak resident memory of this process's own program so far, in MB.
+
+    Linux's VmHWM starts afresh when a program starts; ``ru_maxrss`` would carry over the
+    peak of the parent that forked it (here: the benchmark that made the film).
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -23,9 +23,9 @@ from rich.table import Table
 
 from vigvision import __version__, logs
 from vigvision.config import Settings, load_settings
-from vigvision.errors import ConfigError, VigvisionError
+from vigvision.errors import ConfigError, FilmError, VigvisionError
 from vigvision.film import AudioReader, FilmInfo, FilmWriter, FrameReader, probe
-from vigvision.progress import bytes_progress
+from vigvision.progress import bytes_progress, film_progress
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,97 @@ def _clock(seconds: float) -> str:
     )
 
 
+@cli.command("observe")
+@click.argument("film", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the results.",
+)
+@click.option("--adult", help="Who the adult is: left, right or a person id (overrides the guess).")
+@click.option(
+    "--annotate",
+    is_flag=True,
+    help="Also write preview.mp4 and stills/ with boxes, ids and arrows.",
+)
+@click.option(
+    "--landmarks",
+    is_flag=True,
+    help="Also write landmarks.npz (478 face and 33 body points per row).",
+)
+@click.option(
+    "--fps", type=click.FloatRange(min=0), help="Analysed frames per second (film.analysis_fps)."
+)
+@click.option(
+    "--max-side",
+    type=click.IntRange(min=0),
+    help="Longest side of analysed frames (film.max_side).",
+)
+@click.pass_obj
+def observe_command(
+    app: App,
+    film: Path,
+    out_dir: Path,
+    adult: str | None,
+    annotate: bool,
+    landmarks: bool,
+    fps: float | None,
+    max_side: int | None,
+) -> None:
+    """Who is in FILM, where they face, what their faces do: writes observations.csv."""
+    from vigvision.annotate import write_preview
+    from vigvision.observe import observe_film
+    from vigvision.outputs import output_folder, save_observed
+
+    overrides = {"film.analysis_fps": fps, "film.max_side": max_side}
+    settings = app.settings.with_overrides({k: v for k, v in overrides.items() if v is not None})
+    if adult is not None and adult not in {"left", "right"} and not adult.isdigit():
+        raise ConfigError(f"--adult must be left, right or a person id, not {adult!r}")
+    size = film.stat().st_size if film.is_file() else 0
+    with bytes_progress("Checksum", size, app.quiet) as update:
+        info = probe(film, progress=update)
+    if not info.has_video:
+        raise FilmError(
+            f"{film} has sound but no picture", "use `vigvision turns` for audio-only files"
+        )
+    folder = output_folder(out_dir)
+    with film_progress("Watching", info.duration_s, app.quiet) as advance:
+        observed = observe_film(
+            film, settings, adult=adult, keep_landmarks=landmarks, progress=advance, info=info
+        )
+    written = save_observed(observed, folder, settings)
+    if annotate:
+        written += write_preview(film, observed.observations, folder, settings.film)
+    if observed.people and not app.quiet:
+        Console(stderr=True).print(_people_table(observed))
+    for path in written:
+        click.echo(str(path))
+    if not observed.people:
+        raise FilmError(
+            f"no faces were found in {film} (observations.csv is empty)",
+            "check that the film shows people's faces; --max-side 0 analyses it at full size",
+        )
+
+
+def _people_table(observed: Any) -> Table:
+    table = Table(
+        "person", "role", "seen", "from", "to", "why", title="People", title_justify="left"
+    )
+    for p in observed.people:
+        share = p.frames / max(observed.frames_analysed, 1)
+        table.add_row(
+            str(p.person),
+            p.role,
+            f"{share:.0%} of frames",
+            f"{p.first_s:.1f} s",
+            f"{p.last_s:.1f} s",
+            p.role_reason,
+        )
+    return table
+
+
 @cli.command("settings")
 @click.pass_obj
 def settings_command(app: App) -> None:
@@ -184,7 +275,7 @@ def _write_check_film(path: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``vigvision`` command."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = _global_flags_first(list(sys.argv[1:] if argv is None else argv))
     debug = "--debug" in args
     noise = None if debug else logs.NativeNoiseFilter()
     try:
@@ -193,6 +284,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         if noise is not None:
             noise.close()
     sys.exit(code)
+
+
+_GLOBAL_FLAGS = ("--debug", "-q", "--quiet")
+
+
+def _global_flags_first(args: list[str]) -> list[str]:
+    """``vigvision observe film -q`` works like ``vigvision -q observe film``."""
+    flags = [a for a in args if a in _GLOBAL_FLAGS]
+    return flags + [a for a in args if a not in _GLOBAL_FLAGS]
 
 
 def _run(args: list[str], debug: bool) -> int:

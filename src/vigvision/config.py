@@ -43,9 +43,49 @@ class AudioSettings:
 
 
 @dataclass(frozen=True)
+class PerceptionSettings:
+    find_every_s: float = _bounds(ge=0.05, le=60)
+    find_in_tiles: bool = _bounds()
+    find_min_confidence: float = _bounds(ge=0, le=1)
+    find_overlap: float = _bounds(ge=0, le=1)
+    measure_min_confidence: float = _bounds(ge=0, le=1)
+    crop_scale: float = _bounds(ge=1.2, le=5)
+    crop_px: int = _bounds(ge=96, le=1024)
+    max_people: int = _bounds(ge=1, le=64)
+    body_every_s: float = _bounds(ge=0.05, le=60)
+    smile_width_neutral: float = _bounds(ge=0, le=3)
+    smile_width_full: float = _bounds(ge=0, le=3)
+    smile_lift_neutral: float = _bounds(ge=-1, le=1)
+    smile_lift_full: float = _bounds(ge=-1, le=1)
+
+
+@dataclass(frozen=True)
+class TrackingSettings:
+    lost_after_s: float = _bounds(ge=0, le=60)
+    remember_s: float = _bounds(ge=0)
+    max_step_faces: float = _bounds(ge=0.1, le=20)
+    reidentify_below: float = _bounds(ge=0, le=1)
+    appearance_update: float = _bounds(ge=0, le=1)
+    min_frames: int = _bounds(ge=1)
+    scene_cut_below: float = _bounds(ge=0, le=1)
+
+
+@dataclass(frozen=True)
+class RoleSettings:
+    child_ratio_over_adult: float = _bounds(ge=1, le=5)
+    child_head_ratio: float = _bounds(ge=0, le=2)
+    adult_head_ratio: float = _bounds(ge=0, le=2)
+    frontal_dx: float = _bounds(ge=0, le=1)
+    min_confidence: float = _bounds(ge=0, le=1)
+
+
+@dataclass(frozen=True)
 class Settings:
     film: FilmSettings
     audio: AudioSettings
+    perception: PerceptionSettings
+    tracking: TrackingSettings
+    roles: RoleSettings
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data, to record in every output."""

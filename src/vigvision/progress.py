@@ -24,8 +24,12 @@ _HASH_BAR_MIN_BYTES = 256 * 1024 * 1024
 def film_progress(
     description: str, total_s: float, quiet: bool
 ) -> Iterator[Callable[[float], None]]:
-    """Yields ``advance_to(t)``: call it with the film time reached, in seconds."""
-    if quiet or total_s <= 0:
+    """Yields ``advance_to(t)``: call it with the film time reached, in seconds.
+
+    Shown only on a terminal: in a log file or a pipe a bar is noise.
+    """
+    console = stderr_console()
+    if quiet or total_s <= 0 or not console.is_terminal:
         yield lambda t: None
         return
     columns = (
@@ -36,7 +40,7 @@ def film_progress(
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total_s)
         yield lambda t: bar.update(task, completed=min(t, total_s))
 
@@ -46,7 +50,8 @@ def bytes_progress(
     description: str, total: int, quiet: bool
 ) -> Iterator[Callable[[int, int], None]]:
     """Yields ``update(done, total)`` for reading a file; silent for small files."""
-    if quiet or total < _HASH_BAR_MIN_BYTES:
+    console = stderr_console()
+    if quiet or total < _HASH_BAR_MIN_BYTES or not console.is_terminal:
         yield lambda done, size: None
         return
     columns = (
@@ -55,6 +60,6 @@ def bytes_progress(
         DownloadColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda done, size: bar.update(task, completed=done)

@@ -1,0 +1,296 @@
+"""Watching a film: who is in it, where they face, what their faces and bodies do.
+
+film ──frames──▶ faces and bodies per frame ──tracking──▶ people with ids and roles.
+
+Known people are followed on a crop around their face in every analysed frame; the whole
+frame is searched for faces every ``find_every_s`` seconds (sooner when someone followed is
+missed), and what is found there is claimed by the tracker.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from vigvision.config import Settings
+from vigvision.film import FilmInfo, FrameReader, probe
+from vigvision.observations import Observations, add_head_motion
+from vigvision.perception.bodies import BodyMeasurer, BodyReading
+from vigvision.perception.faces import FaceFinder, FaceMeasurer, FaceReading
+from vigvision.roles import PersonSummary, apply_adult_choice, guess_roles, label_rows, summarise
+from vigvision.tracking import Person, PersonTracker, appearance_signature, centre, iou
+
+# Searching again this soon at the earliest when someone followed has just been missed.
+_RESEARCH_AFTER_S = 0.3
+
+
+@dataclass(frozen=True)
+class Observed:
+    """Everything ``observe`` learnt of a film."""
+
+    info: FilmInfo
+    observations: Observations
+    people: list[PersonSummary]
+    frames_analysed: int
+    damaged_from_s: float | None
+    landmarks: dict[str, NDArray[Any]] | None
+    """With ``keep_landmarks``: ``face`` (rows × 478 × 3) and ``body`` (rows × 33 × 4)."""
+
+
+def observe_film(
+    path: Path,
+    settings: Settings,
+    *,
+    adult: str | None = None,
+    keep_landmarks: bool = False,
+    progress: Callable[[float], None] | None = None,
+    info: FilmInfo | None = None,
+) -> Observed:
+    """Observe every analysed frame of a film; the result is ready to save."""
+    info = info or probe(path)
+    reader = FrameReader.from_settings(path, settings.film)
+    watcher = _Watcher(settings, keep_landmarks)
+    try:
+        for index, frame in enumerate(reader):
+            watcher.look(index, frame.t, frame.image)
+            if progress is not None:
+                progress(frame.t)
+    finally:
+        watcher.close()
+    table, landmarks = watcher.table()
+    people = guess_roles(summarise(table, settings.roles), settings.roles)
+    if adult is not None:
+        people = apply_adult_choice(people, adult)
+    return Observed(
+        info=info,
+        observations=label_rows(table, people),
+        people=people,
+        frames_analysed=watcher.frames,
+        damaged_from_s=reader.damaged_from_s,
+        landmarks=landmarks,
+    )
+
+
+class _Watcher:
+    """The per-frame work: follow, search, measure, and collect rows."""
+
+    def __init__(self, settings: Settings, keep_landmarks: bool) -> None:
+        self.settings = settings
+        self.perception = settings.perception
+        self.tracker = PersonTracker(settings.tracking)
+        self.finder = FaceFinder(settings.perception)
+        self.bodies = BodyMeasurer(settings.perception.crop_px)
+        self.measurers: dict[int, FaceMeasurer] = {}
+        self.idle: list[FaceMeasurer] = []
+        self.next_search = 0.0
+        self.last_search = -math.inf
+        self.next_body: dict[int, float] = {}
+        self.rows: list[dict[str, Any]] = []
+        self.face_points: list[NDArray[Any] | None] = []
+        self.body_points: list[NDArray[Any] | None] = []
+        self.keep_landmarks = keep_landmarks
+        self.frames = 0
+        self.colours: NDArray[Any] | None = None
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vigvision-measure")
+
+    def look(self, index: int, t: float, image: NDArray[Any]) -> None:
+        self.frames += 1
+        if self._is_scene_cut(image):
+            self.tracker.scene_cut()
+            self.next_search = t
+        followed = self.tracker.following(t, limit=self.perception.max_people)
+        seen = self._follow(followed, t, image)
+        missed = len(seen) < len(followed)
+        if t >= self.next_search or (missed and t - self.last_search >= _RESEARCH_AFTER_S):
+            self._search(t, image, seen)
+        self._release_measurers(t)
+        height, width = image.shape[:2]
+        for person_id, face in seen.items():
+            body = self._body(person_id, t, image, face)
+            self._add_row(index, t, person_id, face, body, width, height)
+
+    def _is_scene_cut(self, image: NDArray[Any]) -> bool:
+        """Whether the colours changed at once, as at a cut between two shots."""
+        small = cv2.resize(image, (160, max(1, 160 * image.shape[0] // image.shape[1])))
+        hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+        histogram = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
+        cv2.normalize(histogram, histogram)
+        previous, self.colours = self.colours, histogram
+        if previous is None:
+            return False
+        similarity = cv2.compareHist(previous, histogram, cv2.HISTCMP_CORREL)
+        return bool(similarity < self.settings.tracking.scene_cut_below)
+
+    def _follow(
+        self, followed: list[Person], t: float, image: NDArray[Any]
+    ) -> dict[int, FaceReading]:
+        # Each person has a measurer of their own, and MediaPipe lets go of Python's lock
+        # while it works: people are measured side by side, on both cores.
+        expected = [person.expected(t) for person in followed]
+        measurers = [self._measurer(person.id) for person in followed]
+        faces = list(
+            self.pool.map(
+                lambda pair: pair[0].measure(image, pair[1]), zip(measurers, expected, strict=True)
+            )
+        )
+        seen: dict[int, FaceReading] = {}
+        for person, where, face in zip(followed, expected, faces, strict=True):
+            if face is None or not self._same_person(face, where, seen):
+                continue
+            seen[person.id] = face
+            self.tracker.saw(person, face.box, t, appearance_signature(image, face.box))
+        return seen
+
+    def _same_person(
+        self, face: FaceReading, expected: NDArray[Any], seen: dict[int, FaceReading]
+    ) -> bool:
+        """Guards against a crop locking onto a neighbour's face (an identity switch)."""
+        if any(iou(face.box, other.box) > 0.3 for other in seen.values()):
+            return False
+        shift = float(np.hypot(*(centre(face.box) - centre(expected))))
+        return bool(shift <= self.settings.tracking.max_step_faces * max(expected[2], face.box[2]))
+
+    def _search(self, t: float, image: NDArray[Any], seen: dict[int, FaceReading]) -> None:
+        found = self.finder.find(image)
+        signatures = [appearance_signature(image, f.box) for f in found]
+        ids = self.tracker.claim(t, [f.box for f in found], signatures)
+        for face, person_id in zip(found, ids, strict=True):
+            if person_id in seen:
+                continue
+            measured = None
+            if len(self.measurers) < self.perception.max_people or person_id in self.measurers:
+                measured = self._measurer(person_id).measure(image, face.box)
+            seen[person_id] = measured if measured is not None else face.reading()
+        self.last_search = t
+        # With nobody in view, search twice as often: someone may walk in at any moment.
+        pause = self.perception.find_every_s / (1 if seen else 2)
+        self.next_search = t + pause
+
+    def _measurer(self, person_id: int) -> FaceMeasurer:
+        if person_id not in self.measurers:
+            self.measurers[person_id] = (
+                self.idle.pop() if self.idle else FaceMeasurer(self.perception)
+            )
+        return self.measurers[person_id]
+
+    def _release_measurers(self, t: float) -> None:
+        """Measurers of people no longer followed go back to the pool (bounded memory)."""
+        following = {p.id for p in self.tracker.following(t, limit=self.perception.max_people)}
+        for person_id in [pid for pid in self.measurers if pid not in following]:
+            measurer = self.measurers.pop(person_id)
+            if len(self.idle) < self.perception.max_people:
+                self.idle.append(measurer)
+            else:
+                measurer.close()
+
+    def _body(
+        self, person_id: int, t: float, image: NDArray[Any], face: FaceReading
+    ) -> BodyReading | None:
+        """A body reading every ``body_every_s`` per person: bodies change slowly."""
+        if t < self.next_body.get(person_id, 0.0):
+            return None
+        self.next_body[person_id] = t + self.perception.body_every_s
+        return self.bodies.measure(image, face.box)
+
+    def _add_row(
+        self,
+        index: int,
+        t: float,
+        person_id: int,
+        face: FaceReading,
+        body: BodyReading | None,
+        width: int,
+        height: int,
+    ) -> None:
+        x, y, w, h = face.box
+        row: dict[str, Any] = {
+            "t": t,
+            "frame": index,
+            "person": person_id,
+            "x": x / width,
+            "y": y / height,
+            "w": w / width,
+            "h": h / height,
+            "confidence": face.confidence,
+            "yaw": face.pose.yaw,
+            "pitch": face.pose.pitch,
+            "roll": face.pose.roll,
+            "facing_dx": face.pose.facing_dx,
+            "facing_dy": face.pose.facing_dy,
+            "gaze_dx": face.gaze_dx,
+            "gaze_dy": face.gaze_dy,
+            "eye_open": face.eye_open,
+            "mouth_open": face.mouth_open,
+            "smile": face.smile,
+            "face_mesh": int(face.has_mesh),
+        }
+        if body is not None and body.seen:
+            row.update(
+                body_dx=body.shoulders_dx,
+                shoulder_x=body.shoulder_centre[0] / width,
+                shoulder_y=body.shoulder_centre[1] / height,
+                shoulder_w=body.shoulder_width / width,
+            )
+        self.rows.append(row)
+        if self.keep_landmarks:
+            scale = np.array([width, height, width], np.float64)
+            self.face_points.append(None if face.landmarks is None else face.landmarks / scale)
+            body_scale = np.array([width, height, width, 1.0])
+            self.body_points.append(None if body is None else body.keypoints / body_scale)
+
+    def table(self) -> tuple[Observations, dict[str, NDArray[Any]] | None]:
+        """The rows as a table: brief false detections dropped, ids 1, 2, … by first sight."""
+        counts: dict[int, int] = {}
+        for row in self.rows:
+            counts[row["person"]] = counts.get(row["person"], 0) + 1
+        keep = [
+            i
+            for i, row in enumerate(self.rows)
+            if counts[row["person"]] >= self.settings.tracking.min_frames
+        ]
+        renumbered: dict[int, int] = {}
+        rows = []
+        for i in keep:
+            row = dict(self.rows[i])
+            row["person"] = renumbered.setdefault(row["person"], len(renumbered) + 1)
+            rows.append(row)
+        table = Observations.from_rows(rows)
+        # Speeds across a gap in sight longer than three analysed frames would be invented.
+        step = 1.0 / self.settings.film.analysis_fps if self.settings.film.analysis_fps else 0.1
+        table = add_head_motion(table, max_gap_s=3.5 * step)
+        if not self.keep_landmarks:
+            return table, None
+        order = (
+            np.lexsort(
+                (
+                    np.array([rows[i]["person"] for i in range(len(rows))]),
+                    np.array([rows[i]["t"] for i in range(len(rows))]),
+                )
+            )
+            if rows
+            else np.arange(0)
+        )
+        faces = np.full((len(rows), 478, 3), np.nan, np.float32)
+        bodies = np.full((len(rows), 33, 4), np.nan, np.float32)
+        for out, i in enumerate(order):
+            source = keep[i]
+            if self.face_points[source] is not None:
+                faces[out] = self.face_points[source]
+            if self.body_points[source] is not None:
+                bodies[out] = self.body_points[source]
+        return table, {"face": faces, "body": bodies}
+
+    def close(self) -> None:
+        self.pool.shutdown()
+        for measurer in [*self.measurers.values(), *self.idle]:
+            measurer.close()
+        self.finder.close()
+        self.bodies.close()

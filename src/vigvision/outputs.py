@@ -1,0 +1,91 @@
+"""Writing results into the folder the user chose: atomically, so nothing half-written stays.
+
+Every file is written beside its final name and then moved into place, so an interrupted
+run leaves the previous result intact.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vigvision import __version__
+from vigvision.config import Settings
+from vigvision.errors import VigvisionError
+from vigvision.observations import COLUMNS, SCHEMA
+from vigvision.observe import Observed
+
+
+def output_folder(path: Path) -> Path:
+    """The output folder, made if needed; a clear error if it cannot be."""
+    if path.exists() and not path.is_dir():
+        raise VigvisionError(f"{path} is a file, not a folder", "give --out a folder name")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise VigvisionError(
+            f"cannot make the folder {path} ({error.strerror})", "choose another --out"
+        ) from error
+    return path
+
+
+def atomic_write(target: Path, write: Callable[[Path], None]) -> Path:
+    """Run ``write(partial_path)`` then move the result onto ``target``."""
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        write(partial)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def write_json(target: Path, data: Any) -> Path:
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+    def write(path: Path) -> None:
+        path.write_text(text, encoding="utf-8")
+
+    return atomic_write(target, write)
+
+
+def save_observed(observed: Observed, out_dir: Path, settings: Settings) -> list[Path]:
+    """``observations.csv``, ``people.json`` and, if kept, ``landmarks.npz``."""
+    written = [atomic_write(out_dir / "observations.csv", observed.observations.to_csv)]
+    people = [
+        {
+            k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+            for k, v in asdict(p).items()
+        }
+        for p in observed.people
+    ]
+    summary = {
+        "schema": SCHEMA,
+        "vigvision": __version__,
+        "film": observed.info.to_json(),
+        "settings": settings.to_dict(),
+        "frames_analysed": observed.frames_analysed,
+        "damaged_from_s": observed.damaged_from_s,
+        "people": people,
+        "columns": COLUMNS,
+    }
+    written.append(write_json(out_dir / "people.json", summary))
+    if observed.landmarks is not None:
+        landmarks = observed.landmarks
+
+        def save(path: Path) -> None:
+            with path.open("wb") as f:
+                np.savez_compressed(
+                    f,
+                    t=observed.observations["t"],
+                    person=observed.observations["person"],
+                    **landmarks,
+                )
+
+        written.append(atomic_write(out_dir / "landmarks.npz", save))
+    return written

@@ -1,0 +1,170 @@
+"""Who is in a film and where they face, measured on the real clips of ../shared/media."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import MEDIA
+from vigvision.config import load_settings
+from vigvision.film import FilmWriter, FrameReader
+from vigvision.observations import Observations
+from vigvision.observe import Observed, observe_film
+
+
+@functools.cache
+def observed(name: str) -> Observed:
+    """Each clip is observed once for all the tests that ask about it."""
+    return observe_film(MEDIA / name, load_settings())
+
+
+def share(values: np.ndarray) -> float:
+    return float(np.mean(values)) if len(values) else 0.0
+
+
+def main_people(table: Observations, count: int) -> list[Observations]:
+    """The ``count`` people seen most, from left to right."""
+    people = sorted(table.people, key=lambda p: -len(table.of_person(p)))[:count]
+    rows = [table.of_person(p) for p in people]
+    return sorted(rows, key=lambda r: float(np.median(r["x"])))
+
+
+def test_two_people_facing_each_other(media: Path) -> None:
+    result = observed("two_seated_facing.mp4")
+    table = result.observations
+    frames_with_both = [f for f in np.unique(table["frame"]) if np.sum(table["frame"] == f) >= 2]
+    assert len(frames_with_both) >= 0.9 * result.frames_analysed
+    left, right = main_people(table, 2)
+    assert share(left["facing_dx"][np.isfinite(left["facing_dx"])] > 0) >= 0.9
+    assert share(right["facing_dx"][np.isfinite(right["facing_dx"])] < 0) >= 0.9
+
+
+def mirrored_halves(source: Path, target: Path) -> Path:
+    """The same film with each half mirrored in place: both people now face away."""
+    frames = list(FrameReader(source, fps=0, max_side=1280))
+    height, width = frames[0].image.shape[:2]
+    with FilmWriter(target, width=width, height=height, fps=25) as film:
+        for frame in frames:
+            image = frame.image.copy()
+            half = width // 2
+            image[:, :half] = image[:, :half][:, ::-1]
+            image[:, half:] = image[:, half:][:, ::-1]
+            film.add_frame(image)
+    return target
+
+
+def test_mirroring_each_half_turns_both_people_away(media: Path, tmp_path: Path) -> None:
+    film = mirrored_halves(media / "two_seated_facing.mp4", tmp_path / "facing_away.mp4")
+    left, right = main_people(observe_film(film, load_settings()).observations, 2)
+    assert share(left["facing_dx"][np.isfinite(left["facing_dx"])] < 0) >= 0.9
+    assert share(right["facing_dx"][np.isfinite(right["facing_dx"])] > 0) >= 0.9
+
+
+def reference_heads(media: Path, person: int) -> dict[int, np.ndarray]:
+    """Video frame number → head box (x1, y1, x2, y2) in pixels of the 1920×1080 frame."""
+    boxes = {}
+    lines = (media / f"two_kitchen_side_by_side.person{person}_head_boxes.txt").read_text().split()
+    for number, line in enumerate(lines):
+        boxes[number] = np.array([float(v) for v in line.split(",")[1:]])
+    return boxes
+
+
+def matches(row_box: np.ndarray, head: np.ndarray) -> bool:
+    """IoU ≥ 0.3 with the head box, or the face box's centre inside it."""
+    x, y, w, h = row_box
+    ix = max(0.0, min(x + w, head[2]) - max(x, head[0]))
+    iy = max(0.0, min(y + h, head[3]) - max(y, head[1]))
+    inter = ix * iy
+    union = w * h + (head[2] - head[0]) * (head[3] - head[1]) - inter
+    cx, cy = x + w / 2, y + h / 2
+    return inter / union >= 0.3 or (head[0] <= cx <= head[2] and head[1] <= cy <= head[3])
+
+
+def test_kitchen_faces_match_the_reference_heads_without_identity_switch(media: Path) -> None:
+    result = observed("two_kitchen_side_by_side.mp4")
+    table = result.observations
+    for reference in (1, 2):
+        heads = reference_heads(media, reference)
+        ids_matched = []
+        hits = 0
+        frames = np.unique(table["frame"])
+        for frame in range(result.frames_analysed):
+            rows = table.rows(table["frame"] == frame)
+            if len(rows) == 0:
+                continue
+            video_frame = round(float(rows["t"][0]) * 25)
+            head = heads.get(video_frame)
+            if head is None:
+                continue
+            for i in range(len(rows)):
+                box = np.array(
+                    [
+                        rows["x"][i] * 1920,
+                        rows["y"][i] * 1080,
+                        rows["w"][i] * 1920,
+                        rows["h"][i] * 1080,
+                    ]
+                )
+                if matches(box, head):
+                    hits += 1
+                    ids_matched.append(int(rows["person"][i]))
+                    break
+        assert hits >= 0.9 * result.frames_analysed, (
+            f"person {reference}: {hits} of {result.frames_analysed}"
+        )
+        assert len(set(ids_matched)) == 1, f"identity switch: ids {sorted(set(ids_matched))}"
+        assert len(frames) == result.frames_analysed
+
+
+@pytest.mark.parametrize("name", ["child_face_closeup.mp4", "adult_talking_head.mp4"])
+def test_a_face_in_almost_every_frame(media: Path, name: str) -> None:
+    result = observed(name)
+    assert len(np.unique(result.observations["frame"])) >= 0.95 * result.frames_analysed
+
+
+def test_smile_rises_from_neutral(media: Path) -> None:
+    table = observed("adult_neutral_to_smile_greenscreen.mp4").observations
+    t, smile = table["t"], table["smile"]
+    first = np.nanmean(smile[t < 1.0])
+    last = np.nanmean(smile[t >= t.max() - 1.0])
+    assert last > first + 0.15
+
+
+def test_a_smiling_face_smiles_more_than_a_talking_one(media: Path) -> None:
+    smiling = np.nanmean(observed("adult_smiling_frontal.mp4").observations["smile"])
+    talking = np.nanmean(observed("adult_talking_head.mp4").observations["smile"])
+    assert smiling > talking + 0.2
+
+
+def test_faces_in_the_face_part_none_in_the_cartoon(media: Path) -> None:
+    for name in ("face_then_noface_hevc.mov", "noface_then_face_hevc.mov"):
+        table = observed(name).observations
+        assert len(table) > 0, name
+    # face_then_noface: the face is in the first part only.
+    first = observed("face_then_noface_hevc.mov").observations["t"]
+    later = observed("noface_then_face_hevc.mov").observations["t"]
+    assert first.max() < 4.0 and later.min() > 2.0
+
+
+@pytest.mark.parametrize("name", ["crowd_walking_1080p.mp4", "performer_and_audience.mp4"])
+def test_crowds_run_with_a_bounded_number_of_ids(media: Path, name: str) -> None:
+    result = observed(name)
+    people = result.observations.people
+    assert len(people) >= 3
+    # Ids do not explode: each id is seen for a while, not a new one per frame.
+    frames_per_id = len(result.observations) / len(people)
+    assert frames_per_id >= 5
+
+
+def test_a_film_without_people_gives_an_empty_table(tmp_path: Path) -> None:
+    film = tmp_path / "empty_room.mp4"
+    with FilmWriter(film, width=320, height=240, fps=10) as out:
+        for i in range(20):
+            out.add_frame(np.full((240, 320, 3), 100 + i, np.uint8))
+    settings = load_settings()
+    result = observe_film(film, settings)
+    assert len(result.observations) == 0 and result.people == []
+    assert result.frames_analysed == round(2.0 * settings.film.analysis_fps)
