@@ -226,6 +226,68 @@ def _people_table(observed: Any) -> Table:
     return table
 
 
+@cli.command("turns")
+@click.argument("film", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the results.",
+)
+@click.option(
+    "--audio-only",
+    is_flag=True,
+    help="Do not look at faces (voices are told apart by sound alone).",
+)
+@click.pass_obj
+def turns_command(app: App, film: Path, out_dir: Path, audio_only: bool) -> None:
+    """Who speaks when in FILM (or a sound file): writes turns.rttm and turns.csv.
+
+    In a film, voices are tied to the people seen speaking: observations.csv in --out is
+    used when it was made from the same film, otherwise the film is observed first.
+    """
+    from vigvision.observations import Observations
+    from vigvision.observe import observe_film
+    from vigvision.outputs import observed_here, output_folder, save_observed, save_speech
+    from vigvision.turns import analyse_speech
+
+    info = probe(film)
+    if not info.has_audio:
+        raise FilmError(
+            f"{film} has no sound track, so who speaks when cannot be measured",
+            "use a film with sound; `vigvision observe` still analyses the picture",
+        )
+    folder = output_folder(out_dir)
+    observations = None
+    if info.has_video and not audio_only:
+        existing = observed_here(folder, info.sha256)
+        if existing is not None:
+            observations = Observations.from_csv(existing)
+        else:
+            with film_progress("Watching", info.duration_s, app.quiet) as advance:
+                observed = observe_film(film, app.settings, progress=advance, info=info)
+            save_observed(observed, folder, app.settings)
+            observations = observed.observations
+    with film_progress("Listening", info.duration_s, app.quiet) as advance:
+        speech = analyse_speech(film, app.settings, observations, progress=advance)
+    for path in save_speech(speech, folder, info, app.settings):
+        click.echo(str(path))
+    if not app.quiet:
+        Console(stderr=True).print(_speakers_table(speech))
+
+
+def _speakers_table(speech: Any) -> Table:
+    table = Table(
+        "speaker", "person", "role", "speaks", "pitch", "why", title="Voices", title_justify="left"
+    )
+    for s in speech.speakers:
+        person = "" if s.person is None else str(s.person)
+        pitch = "" if s.median_pitch_hz != s.median_pitch_hz else f"{s.median_pitch_hz:.0f} Hz"
+        table.add_row(s.speaker, person, s.role, f"{s.speech_s:.1f} s", pitch, s.role_reason)
+    return table
+
+
 @cli.command("settings")
 @click.pass_obj
 def settings_command(app: App) -> None:

@@ -80,12 +80,33 @@ class RoleSettings:
 
 
 @dataclass(frozen=True)
+class VoiceSettings:
+    vad_aggressiveness: int = _bounds(ge=0, le=3)
+    energy_margin_db: float = _bounds(ge=0, le=60)
+    noise_floor_percentile: float = _bounds(ge=0, le=50)
+    bridge_gap_s: float = _bounds(ge=0, le=5)
+    min_speech_s: float = _bounds(ge=0, le=5)
+    window_s: float = _bounds(ge=0.3, le=10)
+    window_hop_s: float = _bounds(ge=0.1, le=10)
+    voice_model_components: int = _bounds(ge=2, le=256)
+    max_voices: int = _bounds(ge=1, le=12)
+    min_voice_separation: float = _bounds(ge=0, le=1)
+    child_pitch_hz: float = _bounds(ge=50, le=1000)
+    adult_pitch_hz: float = _bounds(ge=50, le=1000)
+    higher_voice: float = _bounds(ge=1, le=3)
+    turn_gap_s: float = _bounds(ge=0, le=30)
+    monologue_s: float = _bounds(ge=1)
+    mouth_margin: float = _bounds(ge=0, le=1)
+
+
+@dataclass(frozen=True)
 class Settings:
     film: FilmSettings
     audio: AudioSettings
     perception: PerceptionSettings
     tracking: TrackingSettings
     roles: RoleSettings
+    voice: VoiceSettings
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data, to record in every output."""

@@ -916,18 +916,28 @@ def loop_film(source: Path, target: Path, min_duration_s: float) -> float:
         with _open(source) as template:
             streams = [s for s in (_video_stream(template), _audio_stream(template)) if s]
             outputs = {s.index: out.add_stream_from_template(s) for s in streams}
+        # Each stream continues just after what it already wrote: streams of a clip need not
+        # last equally long, and AAC starts before zero (its priming samples).
+        written_until: dict[int, int] = {}
         for k in range(repeats):
+            shifts: dict[int, int] = {}
             with _open(source) as clip:
                 chosen = [s for s in (_video_stream(clip), _audio_stream(clip)) if s]
                 for packet in clip.demux(chosen):
                     if packet.dts is None or packet.size == 0:
                         continue
+                    index = packet.stream.index
                     time_base = packet.stream.time_base
                     assert time_base is not None
-                    shift = round(k * span / time_base)
-                    packet.dts += shift
+                    if index not in shifts:
+                        wanted = round(k * span / time_base)
+                        shifts[index] = max(
+                            wanted, written_until.get(index, packet.dts) - packet.dts
+                        )
+                    packet.dts += shifts[index]
                     if packet.pts is not None:
-                        packet.pts += shift
-                    packet.stream = outputs[packet.stream.index]
+                        packet.pts += shifts[index]
+                    written_until[index] = packet.dts + max(packet.duration or 1, 1)
+                    packet.stream = outputs[index]
                     out.mux(packet)
     return repeats * span

@@ -17,8 +17,10 @@ import numpy as np
 from vigvision import __version__
 from vigvision.config import Settings
 from vigvision.errors import VigvisionError
+from vigvision.film import FilmInfo
 from vigvision.observations import COLUMNS, SCHEMA
 from vigvision.observe import Observed
+from vigvision.turns import Speech, write_rttm, write_turns_csv
 
 
 def output_folder(path: Path) -> Path:
@@ -88,4 +90,45 @@ def save_observed(observed: Observed, out_dir: Path, settings: Settings) -> list
                 )
 
         written.append(atomic_write(out_dir / "landmarks.npz", save))
+    return written
+
+
+def observed_here(out_dir: Path, sha256: str) -> Path | None:
+    """``observations.csv`` in ``out_dir`` if it was made from this very film."""
+    table, summary = out_dir / "observations.csv", out_dir / "people.json"
+    if not (table.is_file() and summary.is_file()):
+        return None
+    try:
+        film = json.loads(summary.read_text(encoding="utf-8"))["film"]
+    except (ValueError, KeyError):
+        return None
+    return table if film.get("sha256") == sha256 else None
+
+
+def save_speech(speech: Speech, out_dir: Path, info: FilmInfo, settings: Settings) -> list[Path]:
+    """``turns.rttm``, ``turns.csv`` and ``speech.json`` (speakers, settings, film)."""
+    file_id = info.path.stem.replace(" ", "_")
+    written = [
+        atomic_write(out_dir / "turns.rttm", lambda path: write_rttm(speech, path, file_id)),
+        atomic_write(out_dir / "turns.csv", lambda path: write_turns_csv(speech, path)),
+    ]
+    summary = {
+        "schema": "vigvision.speech/1",
+        "vigvision": __version__,
+        "film": info.to_json(),
+        "settings": settings.to_dict(),
+        "observable": speech.observable,
+        "speech_s": round(sum(end - start for start, end in speech.speech), 3),
+        "speakers": [
+            {
+                k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                for k, v in asdict(s).items()
+            }
+            for s in speech.speakers
+        ],
+        "turn_exchanges": sum(
+            1 for t in speech.turns if t.previous_speaker and t.previous_speaker != t.speaker
+        ),
+    }
+    written.append(write_json(out_dir / "speech.json", summary))
     return written

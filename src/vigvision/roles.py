@@ -78,12 +78,17 @@ def summarise(table: Observations, settings: RoleSettings) -> list[PersonSummary
     return people
 
 
+def _main_people(people: list[PersonSummary]) -> list[PersonSummary]:
+    """The people seen for a good part of the film (not someone passing by)."""
+    most = max(p.frames for p in people)
+    return [p for p in people if p.frames >= 0.2 * most]
+
+
 def guess_roles(people: list[PersonSummary], settings: RoleSettings) -> list[PersonSummary]:
     """Roles from head-to-shoulder proportions; unknown when unsure."""
     if not people:
         return people
-    main_frames = max(p.frames for p in people)
-    main = [p for p in people if p.frames >= 0.2 * main_frames]
+    main = _main_people(people)
     guesses = {p.person: ("unknown", 0.0, "too few cues") for p in people}
     measured = [p for p in main if math.isfinite(p.head_to_shoulders)]
     if len(measured) >= 2:
@@ -115,8 +120,7 @@ def apply_adult_choice(people: list[PersonSummary], adult: str) -> list[PersonSu
     """The user's word: ``left``, ``right`` or a person id is the adult; the others children."""
     if not people:
         return people
-    main_frames = max(p.frames for p in people)
-    main = [p for p in people if p.frames >= 0.2 * main_frames]
+    main = _main_people(people)
     if adult == "left":
         chosen = min(main, key=lambda p: p.centre_x).person
     elif adult == "right":

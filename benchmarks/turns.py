@@ -1,0 +1,150 @@
+"""Who speaks when: voice activity F1, diarization error rate, audio-visual naming, speed.
+
+    uv run python benchmarks/turns.py [--minutes 45]
+
+- two_speaker_phone_call.wav and four_speaker_meeting.wav against their reference RTTM:
+  voice-activity F1 (10 ms frames) and DER (0.25 s collar, optimal speaker mapping, overlaps
+  scored), with pyannote.metrics; and × real time.
+- home_adult_child_voices.wav (no reference): the voices found, their pitch and role.
+- A film composed from adult_talking_head.mp4 and child_face_closeup.mp4 side by side,
+  taking turns to talk: the share of speech time given to the right person.
+- A film of ``--minutes`` made by looping one_seated_gesturing.mp4 (with its sound): × real
+  time of the audio analysis alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+from pyannote.core import Annotation, Segment
+from pyannote.metrics.diarization import DiarizationErrorRate
+
+from benchmarks._common import MEDIA, looped_film
+from vigvision.compose import Talk, load_clip, side_by_side_conversation
+from vigvision.config import load_settings
+from vigvision.observe import observe_film
+from vigvision.turns import Speech, analyse_speech, read_rttm
+
+SETTINGS = load_settings()
+CONVERSATION = [
+    Talk(0, 0.0, 2.5),
+    Talk(1, 0.5, 2.5),
+    Talk(0, 2.5, 2.5),
+    Talk(1, 3.0, 2.5),
+    Talk(0, 5.0, 2.0),
+    Talk(1, 5.5, 2.5),
+]
+
+
+def annotation(segments: list[tuple[float, float, str]]) -> Annotation:
+    result = Annotation()
+    for start, end, speaker in segments:
+        result[Segment(start, end)] = speaker
+    return result
+
+
+def frames(
+    intervals: list[tuple[float, float]] | list[tuple[float, float, str]], n: int
+) -> np.ndarray:
+    mask = np.zeros(n, bool)
+    for interval in intervals:
+        mask[round(interval[0] * 100) : round(interval[1] * 100)] = True
+    return mask
+
+
+def timed(path: Path, **kwargs: object) -> tuple[Speech, float]:
+    started = time.perf_counter()
+    speech = analyse_speech(path, SETTINGS, **kwargs)  # type: ignore[arg-type]
+    return speech, time.perf_counter() - started
+
+
+def against_reference(name: str) -> None:
+    speech, seconds = timed(MEDIA / f"{name}.wav")
+    reference = read_rttm(MEDIA / f"{name}.rttm")
+    n = round(speech.duration_s * 100) + 1
+    truth, found = frames(reference, n), frames(speech.speech, n)
+    f1 = 2 * (truth & found).sum() / (truth.sum() + found.sum())
+    hypothesis = annotation([(s.start, s.end, s.speaker) for s in speech.segments])
+    scoring = DiarizationErrorRate(collar=0.25, skip_overlap=False)
+    der = scoring(annotation(reference), hypothesis, detailed=True)
+    total = der["total"]
+    parts = (
+        f"confusion {der['confusion'] / total:.1%}, missed {der['missed detection'] / total:.1%}, "
+        f"false alarm {der['false alarm'] / total:.1%}"
+    )
+    voices = f"{len(speech.speakers)} voices (reference {len({s for _, _, s in reference})})"
+    print(
+        f"{name}: voice activity F1 {f1:.3f}; DER {der['diarization error rate']:.1%} ({parts}); "
+        f"{voices}; {speech.duration_s / seconds:.0f}x real time"
+    )
+
+
+def home() -> None:
+    speech, _ = timed(MEDIA / "home_adult_child_voices.wav")
+    spoken = sum(end - start for start, end in speech.speech)
+    voices = ", ".join(
+        f"{s.speaker} {s.role} ({s.median_pitch_hz:.0f} Hz, {s.speech_s:.1f} s)"
+        for s in speech.speakers
+    )
+    print(f"home_adult_child_voices: {spoken:.1f} s of speech; voices: {voices}")
+    for segment in speech.segments:
+        print(f"    {segment.start:6.2f}-{segment.end:6.2f} s  {segment.speaker} ({segment.role})")
+
+
+def conversation() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        film = Path(folder) / "conversation.mp4"
+        adult, child = (
+            load_clip(MEDIA / "adult_talking_head.mp4"),
+            load_clip(MEDIA / "child_face_closeup.mp4"),
+        )
+        truth = side_by_side_conversation(adult, child, CONVERSATION, film)
+        observed = observe_film(film, SETTINGS)
+        left = min(observed.people, key=lambda p: p.centre_x).person
+        right = max(observed.people, key=lambda p: p.centre_x).person
+        speech, _ = timed(film, observations=observed.observations)
+    right_time = total = 0.0
+    for start, end, who in truth:
+        total += end - start
+        expected = left if who == 0 else right
+        for s in speech.segments:
+            overlap = max(0.0, min(end, s.end) - max(start, s.start))
+            right_time += overlap * (s.person == expected)
+    share = right_time / total
+    print(
+        f"adult and child taking turns: the right person for {share:.0%} of {total:.1f} s of speech"
+    )
+
+
+def speed(minutes: float) -> None:
+    film = looped_film("one_seated_gesturing.mp4", minutes)
+    speech, seconds = timed(film)
+    length, speed_up = speech.duration_s / 60, speech.duration_s / seconds
+    print(f"{film.name}: {length:.0f} min of audio in {seconds:.1f} s = {speed_up:.0f}x real time")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--minutes", type=float, default=45.0, help="length of the film for the speed test"
+    )
+    args = parser.parse_args()
+    against_reference("two_speaker_phone_call")
+    against_reference("four_speaker_meeting")
+    home()
+    conversation()
+    speed(args.minutes)
+
+
+if __name__ == "__main__":
+    main()

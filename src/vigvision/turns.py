@@ -1,0 +1,293 @@
+"""Who speaks when, and how turns pass between adult and child.
+
+sound ──voice activity──▶ speech ──voices──▶ segments per speaker ──▶ turns
+
+A *segment* is a stretch of speech by one speaker; a *turn* is a speaker's speech until
+someone else speaks (pauses shorter than ``turn_gap_s`` stay inside the turn). For each
+turn: the silence before it (the response latency when the speaker changes) and who spoke
+before. A film without sound has no observable speech: that is "not observed", never
+"silence".
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vigvision.config import Settings, VoiceSettings
+from vigvision.film import AudioChunk, AudioReader, probe
+from vigvision.observations import Observations
+from vigvision.voice.activity import Intervals, speech_intervals, voice_frames
+from vigvision.voice.features import HOP, RATE, VoiceFeatures, describe
+from vigvision.voice.speakers import label_voices, owners_of_voices, seen_speaking
+
+# Runs of one voice shorter than this (seconds) are too short to say whose they are.
+_MIN_SEGMENT_S = 0.1
+# Voice and person of a frame packed into one number (person ids stay below this).
+_PEOPLE = 10_000
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    speaker: str
+    person: int | None
+    role: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    start: float
+    end: float
+    speaker: str
+    person: int | None
+    role: str
+    gap_before_s: float
+    """Silence since the previous turn ended (NaN for the first turn)."""
+    previous_speaker: str
+    """Who spoke the turn before ("" for the first): a change of speaker is an exchange."""
+    long_monologue: bool
+
+    @property
+    def duration_s(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """One voice of the film and what is known of it."""
+
+    speaker: str
+    person: int | None
+    role: str
+    role_reason: str
+    median_pitch_hz: float
+    speech_s: float
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Everything said of the sound track. ``observable`` is False without a sound track."""
+
+    observable: bool
+    duration_s: float
+    speech: Intervals = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
+    speakers: list[Speaker] = field(default_factory=list)
+
+
+def analyse_speech(
+    path: Path,
+    settings: Settings,
+    observations: Observations | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Speech:
+    """Who speaks when in a film or a sound file; faces (if given) name the voices."""
+    info = probe(path)
+    if not info.has_audio:
+        return Speech(observable=False, duration_s=info.duration_s)
+    reader = AudioReader.from_settings(path, settings.audio)
+    chunks = []
+    for chunk in reader:
+        chunks.append(chunk)
+        if progress is not None:
+            progress(chunk.end)
+    if not chunks:
+        return Speech(observable=True, duration_s=info.duration_s)
+    t0 = chunks[0].t
+    samples = np.concatenate([c.samples for c in chunks])
+    del chunks
+    voice = settings.voice
+    speech = speech_intervals(
+        voice_frames([AudioChunk(t0, samples, RATE)], voice.vad_aggressiveness), voice
+    )
+    features = describe(samples, t0)
+    labels = label_voices(features, speech, voice)
+    # Each 10 ms of speech goes to the person seen speaking then, else to the voice's owner.
+    times = features.t0 + np.arange(len(labels)) * (HOP / RATE)
+    seen = seen_speaking(times, observations, voice.mouth_margin)
+    owners = owners_of_voices(labels, seen)
+    owner_of_frame = np.array([owners.get(int(v), 0) for v in labels], np.int64)
+    person_of_frame = np.where(labels < 0, 0, np.where(seen > 0, seen, owner_of_frame))
+    runs = _runs(features, np.where(labels < 0, -1, labels * _PEOPLE + person_of_frame))
+    people = [code % _PEOPLE or None for _, _, code in runs]
+    runs = [(start, end, code // _PEOPLE) for start, end, code in runs]
+    names = _name_speakers(features, labels, person_of_frame, observations, settings)
+    segments = [
+        Segment(start, end, names[(v, person)].speaker, person, names[(v, person)].role)
+        for (start, end, v), person in zip(runs, people, strict=True)
+    ]
+    speakers = {(s.speaker): s for s in names.values()}
+    return Speech(
+        observable=True,
+        duration_s=info.duration_s,
+        speech=speech,
+        segments=segments,
+        turns=make_turns(segments, voice.turn_gap_s, voice.monologue_s),
+        speakers=sorted(speakers.values(), key=lambda s: s.speaker),
+    )
+
+
+def _runs(features: VoiceFeatures, labels: NDArray[np.int64]) -> list[tuple[float, float, int]]:
+    """Runs of one voice as (start, end, voice), in seconds."""
+    runs = []
+    step = HOP / RATE
+    padded = np.concatenate([[-1], labels, [-1]])
+    changes = np.flatnonzero(padded[1:] != padded[:-1])
+    for first, last in itertools.pairwise(changes):
+        voice = int(padded[first + 1])
+        if voice < 0 or (last - first) * step < _MIN_SEGMENT_S:
+            continue
+        runs.append((features.t0 + first * step, features.t0 + last * step, voice))
+    return runs
+
+
+def _name_speakers(
+    features: VoiceFeatures,
+    labels: NDArray[np.int64],
+    person_of_frame: NDArray[np.int64],
+    observations: Observations | None,
+    settings: Settings,
+) -> dict[tuple[int, int | None], Speaker]:
+    """A speaker per person seen speaking, and per voice heard without a face to it.
+
+    Keyed by (voice, person): every voice a person spoke with maps to that person.
+    """
+    roles: dict[int, str] = {}
+    if observations is not None:
+        for seen in observations.people:
+            roles[seen] = str(observations.of_person(seen)["role"][0])
+    step = HOP / RATE
+    frames: dict[str, NDArray[np.bool_]] = {}
+    keys: dict[tuple[int, int | None], str] = {}
+    for voice in sorted(set(labels[labels >= 0].tolist())):
+        for pid in sorted(set(person_of_frame[labels == voice].tolist())):
+            name = f"person{pid}" if pid else f"voice_{voice + 1}"
+            keys[(voice, pid or None)] = name
+            mine = (labels == voice) & (person_of_frame == pid)
+            frames[name] = frames[name] | mine if name in frames else mine
+    pitches = {name: _median_pitch(features, mask) for name, mask in frames.items()}
+    heard = [p for p in pitches.values() if math.isfinite(p)]
+    speakers: dict[str, Speaker] = {}
+    for name, mask in frames.items():
+        person = int(name.removeprefix("person")) if name.startswith("person") else None
+        if person is not None and roles.get(person, "unknown") != "unknown":
+            role, reason = roles[person], f"person {person}, seen speaking"
+        else:
+            role, reason = role_from_pitch(pitches[name], heard, settings.voice)
+        speakers[name] = Speaker(
+            name, person, role, reason, pitches[name], float(mask.sum()) * step
+        )
+    return {key: speakers[name] for key, name in keys.items()}
+
+
+def _median_pitch(features: VoiceFeatures, mask: NDArray[np.bool_]) -> float:
+    pitch = features.pitch_hz[: len(mask)][mask[: len(features.pitch_hz)]]
+    pitch = pitch[np.isfinite(pitch)]
+    return float(np.median(pitch)) if len(pitch) else math.nan
+
+
+def role_from_pitch(
+    pitch: float, film_pitches: list[float], settings: VoiceSettings
+) -> tuple[str, str]:
+    """Adult or child from a voice's median pitch, and from the other voices of the film."""
+    if not math.isfinite(pitch):
+        return "unknown", "no pitch heard"
+    if pitch >= settings.child_pitch_hz:
+        return "child", f"high voice ({pitch:.0f} Hz)"
+    if pitch <= settings.adult_pitch_hz:
+        return "adult", f"low voice ({pitch:.0f} Hz)"
+    if any(other >= settings.higher_voice * pitch for other in film_pitches):
+        return "adult", f"voice ({pitch:.0f} Hz) lower than a child's in the film"
+    return "unknown", f"voice ({pitch:.0f} Hz) could be an adult's or a child's"
+
+
+def make_turns(segments: list[Segment], turn_gap_s: float, monologue_s: float) -> list[Turn]:
+    """Segments merged into turns: one speaker's speech until someone else speaks."""
+    merged: list[list[Any]] = []
+    for segment in sorted(segments, key=lambda s: s.start):
+        last = merged[-1] if merged else None
+        if last is not None and last[2] == segment.speaker and segment.start - last[1] < turn_gap_s:
+            last[1] = max(last[1], segment.end)
+        else:
+            merged.append(
+                [segment.start, segment.end, segment.speaker, segment.person, segment.role]
+            )
+    turns = []
+    for index, (start, end, speaker, person, role) in enumerate(merged):
+        before = merged[index - 1] if index else None
+        turns.append(
+            Turn(
+                start=start,
+                end=end,
+                speaker=speaker,
+                person=person,
+                role=role,
+                gap_before_s=start - before[1] if before else math.nan,
+                previous_speaker=before[2] if before else "",
+                long_monologue=end - start >= monologue_s,
+            )
+        )
+    return turns
+
+
+def write_rttm(speech: Speech, path: Path, file_id: str) -> None:
+    """Standard RTTM: one SPEAKER line per speech segment."""
+    with path.open("w", encoding="utf-8") as f:
+        for s in speech.segments:
+            timing = f"{s.start:.3f} {s.end - s.start:.3f}"
+            f.write(f"SPEAKER {file_id} 1 {timing} <NA> <NA> {s.speaker} <NA> <NA>\n")
+
+
+def read_rttm(path: Path) -> list[tuple[float, float, str]]:
+    """(start, end, speaker) of each SPEAKER line of an RTTM file."""
+    segments = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 8 and parts[0] == "SPEAKER":
+            start = float(parts[3])
+            segments.append((start, start + float(parts[4]), parts[7]))
+    return segments
+
+
+TURN_COLUMNS = (
+    "start",
+    "end",
+    "speaker",
+    "person",
+    "role",
+    "gap_before_s",
+    "previous_speaker",
+    "duration_s",
+    "long_monologue",
+)
+
+
+def write_turns_csv(speech: Speech, path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(TURN_COLUMNS)
+        for turn in speech.turns:
+            writer.writerow(
+                [
+                    f"{turn.start:.3f}",
+                    f"{turn.end:.3f}",
+                    turn.speaker,
+                    "" if turn.person is None else turn.person,
+                    turn.role,
+                    "" if math.isnan(turn.gap_before_s) else f"{turn.gap_before_s:.3f}",
+                    turn.previous_speaker,
+                    f"{turn.duration_s:.3f}",
+                    int(turn.long_monologue),
+                ]
+            )

@@ -1,0 +1,1 @@
+"""Voices in the sound track: when someone speaks, and who."""

@@ -1,0 +1,126 @@
+"""Who speaks when: on real recordings with references, and on films the tests compose."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pyannote.core import Annotation, Segment
+from pyannote.metrics.diarization import DiarizationErrorRate
+
+from tests.films import make_film
+from tests.test_cli import vigvision
+from vigvision.compose import Talk, load_clip, side_by_side_conversation
+from vigvision.config import load_settings
+from vigvision.observe import observe_film
+from vigvision.turns import Segment as Said
+from vigvision.turns import analyse_speech, make_turns, read_rttm
+from vigvision.voice.activity import smooth
+
+
+def annotation(segments: list[tuple[float, float, str]]) -> Annotation:
+    result = Annotation()
+    for start, end, speaker in segments:
+        result[Segment(start, end)] = speaker
+    return result
+
+
+def frames(
+    intervals: list[tuple[float, float]] | list[tuple[float, float, str]], n: int
+) -> np.ndarray:
+    mask = np.zeros(n, bool)
+    for interval in intervals:
+        mask[round(interval[0] * 100) : round(interval[1] * 100)] = True
+    return mask
+
+
+def test_short_pauses_are_bridged_and_blips_dropped() -> None:
+    t = np.arange(100) * 0.03
+    speech = np.zeros(100, bool)
+    speech[10:30] = speech[33:50] = True  # a 90 ms breath inside speech
+    speech[80] = True  # a 30 ms click
+    ((start, end),) = smooth(t, speech, bridge_s=0.35, min_s=0.2)
+    assert (start, end) == (pytest.approx(0.3), pytest.approx(1.5))
+
+
+def test_turns_pass_between_speakers_with_the_gap_before_each() -> None:
+    said = [
+        Said(0.0, 2.0, "adult", 1, "adult"),
+        Said(2.5, 3.0, "adult", 1, "adult"),  # a pause inside the adult's turn
+        Said(3.8, 5.0, "child", 2, "child"),
+        Said(5.2, 30.0, "adult", 1, "adult"),
+    ]
+    turns = make_turns(said, turn_gap_s=1.5, monologue_s=20.0)
+    assert [(t.speaker, t.start, t.end) for t in turns] == [
+        ("adult", 0.0, 3.0),
+        ("child", 3.8, 5.0),
+        ("adult", 5.2, 30.0),
+    ]
+    assert math.isnan(turns[0].gap_before_s)
+    assert turns[1].gap_before_s == pytest.approx(0.8) and turns[1].previous_speaker == "adult"
+    assert turns[2].long_monologue and not turns[1].long_monologue
+
+
+def test_phone_call_voice_activity_and_who_speaks(media: Path) -> None:
+    speech = analyse_speech(media / "two_speaker_phone_call.wav", load_settings())
+    reference = read_rttm(media / "two_speaker_phone_call.rttm")
+    n = round(speech.duration_s * 100) + 1
+    truth, found = frames(reference, n), frames(speech.speech, n)
+    assert 2 * (truth & found).sum() / (truth.sum() + found.sum()) >= 0.95
+    hypothesis = annotation([(s.start, s.end, s.speaker) for s in speech.segments])
+    der = DiarizationErrorRate(collar=0.25, skip_overlap=False)(annotation(reference), hypothesis)
+    assert der <= 0.20
+    assert len(speech.speakers) == 2
+
+
+def test_home_recording_separates_voices_and_hears_a_child(media: Path) -> None:
+    speech = analyse_speech(media / "home_adult_child_voices.wav", load_settings())
+    assert sum(end - start for start, end in speech.speech) > 3.0
+    assert len(speech.speakers) >= 2
+    assert any(s.role == "child" for s in speech.speakers)
+
+
+def test_the_person_seen_speaking_is_named(media: Path, tmp_path: Path) -> None:
+    adult, child = (
+        load_clip(media / "adult_talking_head.mp4"),
+        load_clip(media / "child_face_closeup.mp4"),
+    )
+    talks = [
+        Talk(0, 0.0, 2.5),
+        Talk(1, 0.5, 2.5),
+        Talk(0, 2.5, 2.5),
+        Talk(1, 3.0, 2.5),
+        Talk(0, 5.0, 2.0),
+        Talk(1, 5.5, 2.5),
+    ]
+    truth = side_by_side_conversation(adult, child, talks, tmp_path / "talk.mp4")
+    observed = observe_film(tmp_path / "talk.mp4", load_settings())
+    left = min(observed.people, key=lambda p: p.centre_x).person
+    right = max(observed.people, key=lambda p: p.centre_x).person
+    speech = analyse_speech(tmp_path / "talk.mp4", load_settings(), observed.observations)
+    right_time = total = 0.0
+    for start, end, who in truth:
+        total += end - start
+        for s in speech.segments:
+            overlap = max(0.0, min(end, s.end) - max(start, s.start))
+            right_time += overlap * (s.person == (left if who == 0 else right))
+    assert right_time / total >= 0.85
+
+
+def test_a_film_without_sound_has_no_observable_speech(tmp_path: Path) -> None:
+    film = make_film(tmp_path / "mute.mp4", seconds=1.0)
+    speech = analyse_speech(film, load_settings())
+    assert not speech.observable and speech.turns == [] and speech.duration_s > 0
+    done = vigvision("turns", str(film), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "no sound track" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_turns_command_on_a_sound_file(media: Path, tmp_path: Path) -> None:
+    done = vigvision("turns", str(media / "two_speaker_phone_call.wav"), "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    rttm = read_rttm(tmp_path / "turns.rttm")
+    assert len(rttm) > 3 and len({speaker for _, _, speaker in rttm}) == 2
+    header = (tmp_path / "turns.csv").read_text().splitlines()[0]
+    assert header.startswith("start,end,speaker,person,role,gap_before_s")
