@@ -83,8 +83,18 @@ def cli(
     ctx.obj = App(settings=settings, debug=debug, quiet=quiet)
 
 
+film_argument = click.argument("film", type=click.Path(path_type=Path))
+out_option = click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the results.",
+)
+
+
 @cli.command("probe")
-@click.argument("film", type=click.Path(path_type=Path))
+@film_argument
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (for scripts).")
 @click.pass_obj
 def probe_command(app: App, film: Path, as_json: bool) -> None:
@@ -136,14 +146,8 @@ def _clock(seconds: float) -> str:
 
 
 @cli.command("observe")
-@click.argument("film", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the results.",
-)
+@film_argument
+@out_option
 @click.option("--adult", help="Who the adult is: left, right or a person id (overrides the guess).")
 @click.option(
     "--annotate",
@@ -227,14 +231,8 @@ def _people_table(observed: Any) -> Table:
 
 
 @cli.command("turns")
-@click.argument("film", type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the results.",
-)
+@film_argument
+@out_option
 @click.option(
     "--audio-only",
     is_flag=True,

@@ -18,7 +18,7 @@ import queue
 import struct
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -274,13 +274,7 @@ def probe(path: Path, progress: Callable[[int, int], None] | None = None) -> Fil
             audio_channels=None if audio is None else audio.codec_context.channels,
             cut_short_at_s=cut_short_at,
         )
-    return _with_hash(info, file_sha256(path, progress))
-
-
-def _with_hash(info: FilmInfo, sha256: str) -> FilmInfo:
-    from dataclasses import replace
-
-    return replace(info, sha256=sha256)
+    return replace(info, sha256=file_sha256(path, progress))
 
 
 def _stream_end_s(stream: VideoStream | AudioStream) -> float | None:
@@ -444,12 +438,6 @@ class FrameReader:
             prefetch=settings.prefetch_frames,
             truncation_tolerance_s=settings.truncation_tolerance_s,
         )
-
-    @property
-    def span_s(self) -> float:
-        """Seconds of film this reader covers (for progress bars)."""
-        end = self.duration_s if self.end_s is None else min(self.end_s, self.duration_s)
-        return max(0.0, end - self.start_s)
 
     def __iter__(self) -> Iterator[Frame]:
         frames: queue.Queue[Frame | BaseException | None] = queue.Queue(maxsize=self.prefetch)

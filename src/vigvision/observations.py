@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -164,7 +164,3 @@ def add_head_motion(table: Observations, max_gap_s: float) -> Observations:
         nod[index] = angular_speed(t, table["pitch"][index], max_gap_s)
         shake[index] = angular_speed(t, table["yaw"][index], max_gap_s)
     return table.with_column("nod_speed", nod).with_column("shake_speed", shake)
-
-
-def describe_columns() -> Iterable[tuple[str, str]]:
-    return COLUMNS.items()

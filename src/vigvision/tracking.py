@@ -179,11 +179,6 @@ class PersonTracker:
     def person(self, person_id: int) -> Person | None:
         return next((p for p in self._people if p.id == person_id), None)
 
-    @property
-    def frames_seen(self) -> dict[int, int]:
-        """How many analysed frames each person id was seen in (those forgotten excluded)."""
-        return {p.id: p.frames for p in self._people}
-
     def _start(self, box: Box, t: float, signature: Signature) -> int:
         person = Person(id=self._next_id, box=box, t=t, signature=signature)
         self._next_id += 1

@@ -183,11 +183,6 @@ class SmileScale:
         return float(np.clip(0.4 * by_width + 0.6 * by_lift, 0.0, 1.0))
 
 
-def smile(landmarks: Points, scale: SmileScale | None = None) -> float:
-    """0 (neutral) … 1 (broad smile)."""
-    return (scale or SmileScale())(*smile_features(landmarks))
-
-
 def gaze_offset(landmarks: Points) -> tuple[float, float]:
     """Where the irises sit in the eyes: (−1 … +1 towards image right, −1 … +1 upwards).
 

@@ -9,8 +9,6 @@ belongs to moves; that ties voices to tracked people where faces are seen.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import uniform_filter1d
@@ -150,15 +148,6 @@ def _relabel_by_voice_models(
             break
         labels = new
     return labels
-
-
-def mouth_activity(observations: Observations, person: int, start: float, end: float) -> float:
-    """How much a person's mouth moves in [start, end): spread of its opening (NaN: unseen)."""
-    rows = observations.of_person(person)
-    inside = (rows["t"] >= start) & (rows["t"] < end) & np.isfinite(rows["mouth_open"])
-    if inside.sum() < 2:
-        return math.nan
-    return float(np.std(rows["mouth_open"][inside]))
 
 
 def seen_speaking(
