@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from vigvision.compose import Talk, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
 from vigvision.observe import observe_film
 from vigvision.turns import Segment as Said
-from vigvision.turns import analyse_speech, make_turns, read_rttm
+from vigvision.turns import Speech, analyse_speech, make_turns, read_rttm, turn_taking
 from vigvision.voice.activity import smooth
 
 
@@ -61,6 +62,23 @@ def test_turns_pass_between_speakers_with_the_gap_before_each() -> None:
     assert math.isnan(turns[0].gap_before_s)
     assert turns[1].gap_before_s == pytest.approx(0.8) and turns[1].previous_speaker == "adult"
     assert turns[2].long_monologue and not turns[1].long_monologue
+
+
+def test_turn_taking_in_numbers() -> None:
+    said = [
+        Said(0.0, 2.0, "person2", 2, "child"),
+        Said(3.0, 4.0, "person1", 1, "adult"),  # the adult waits 1 s, then answers
+        Said(4.5, 6.0, "person2", 2, "child"),
+        Said(8.0, 9.0, "person1", 1, "adult"),  # waits 2 s this time
+    ]
+    speech = Speech(
+        observable=True, duration_s=60.0, segments=said, turns=make_turns(said, 1.5, 20.0)
+    )
+    numbers = turn_taking(speech)
+    assert numbers["exchanges"] == 3 and numbers["exchanges_per_minute"] == 3.0
+    assert numbers["median_response_s"] == {"adult_to_child": 0.5, "child_to_adult": 1.5}
+    assert numbers["adult_waits_s"] == {"count": 2, "median": 1.5, "total": 3.0}
+    assert turn_taking(Speech(observable=False, duration_s=60.0)) == {"observable": False}
 
 
 def test_phone_call_voice_activity_and_who_speaks(media: Path) -> None:
@@ -124,3 +142,5 @@ def test_turns_command_on_a_sound_file(media: Path, tmp_path: Path) -> None:
     assert len(rttm) > 3 and len({speaker for _, _, speaker in rttm}) == 2
     header = (tmp_path / "turns.csv").read_text().splitlines()[0]
     assert header.startswith("start,end,speaker,person,role,gap_before_s")
+    summary = json.loads((tmp_path / "speech.json").read_text())
+    assert summary["turn_taking"]["exchanges"] >= 3 and len(summary["speakers"]) == 2

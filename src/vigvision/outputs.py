@@ -20,7 +20,7 @@ from vigvision.errors import VigvisionError
 from vigvision.film import FilmInfo
 from vigvision.observations import COLUMNS, SCHEMA
 from vigvision.observe import Observed
-from vigvision.turns import Speech, write_rttm, write_turns_csv
+from vigvision.turns import Speech, turn_taking, write_rttm, write_turns_csv
 
 
 def output_folder(path: Path) -> Path:
@@ -126,9 +126,7 @@ def save_speech(speech: Speech, out_dir: Path, info: FilmInfo, settings: Setting
             }
             for s in speech.speakers
         ],
-        "turn_exchanges": sum(
-            1 for t in speech.turns if t.previous_speaker and t.previous_speaker != t.speaker
-        ),
+        "turn_taking": turn_taking(speech),
     }
     written.append(write_json(out_dir / "speech.json", summary))
     return written

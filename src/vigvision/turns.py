@@ -235,10 +235,41 @@ def make_turns(segments: list[Segment], turn_gap_s: float, monologue_s: float) -
                 role=role,
                 gap_before_s=start - before[1] if before else math.nan,
                 previous_speaker=before[2] if before else "",
-                long_monologue=end - start >= monologue_s,
+                long_monologue=bool(end - start >= monologue_s),
             )
         )
     return turns
+
+
+def turn_taking(speech: Speech) -> dict[str, Any]:
+    """How turns pass in the film, as plain numbers (None where nothing was heard).
+
+    ``adult_waits_s``: the silences before the adult answers the child, the time the adult
+    leaves the child after the child has spoken.
+    """
+    if not speech.observable:
+        return {"observable": False}
+    roles = {t.speaker: t.role for t in speech.turns}
+    exchanges = [t for t in speech.turns if t.previous_speaker and t.previous_speaker != t.speaker]
+    latency: dict[str, list[float]] = {}
+    for turn in exchanges:
+        key = f"{roles.get(turn.previous_speaker, 'unknown')}_to_{turn.role}"
+        latency.setdefault(key, []).append(max(turn.gap_before_s, 0.0))
+    waits = latency.get("child_to_adult", [])
+    minutes = speech.duration_s / 60 if speech.duration_s > 0 else math.nan
+    return {
+        "observable": True,
+        "turns": len(speech.turns),
+        "exchanges": len(exchanges),
+        "exchanges_per_minute": round(len(exchanges) / minutes, 2) if minutes == minutes else None,
+        "median_response_s": {k: round(float(np.median(v)), 3) for k, v in sorted(latency.items())},
+        "long_monologues": int(sum(t.long_monologue for t in speech.turns)),
+        "adult_waits_s": {
+            "count": len(waits),
+            "median": round(float(np.median(waits)), 3) if waits else None,
+            "total": round(float(np.sum(waits)), 3),
+        },
+    }
 
 
 def write_rttm(speech: Speech, path: Path, file_id: str) -> None:
