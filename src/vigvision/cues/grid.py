@@ -1,0 +1,72 @@
+"""One time grid for every cue: observations and speech sampled at regular instants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vigvision.observations import Observations
+from vigvision.turns import Speech
+
+Series = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Instants ``t`` (seconds) every ``step`` seconds from 0 to the film's end."""
+
+    t: Series
+    step: float
+
+    @classmethod
+    def over(cls, duration_s: float, step: float) -> Grid:
+        return cls(np.arange(0.0, max(duration_s, step), step), step)
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+
+def sample(
+    grid: Grid, observations: Observations, person: int, column: str, reach_s: float
+) -> Series:
+    """A person's ``column`` at each instant: the nearest analysed frame within ``reach_s``.
+
+    NaN where the person was not seen that close in time: a gap in sight stays a gap.
+    """
+    rows = observations.of_person(person)
+    times, values = rows["t"], rows[column].astype(np.float64)
+    out = np.full(len(grid), np.nan)
+    if len(times) == 0:
+        return out
+    after = np.clip(np.searchsorted(times, grid.t), 0, len(times) - 1)
+    before = np.clip(after - 1, 0, len(times) - 1)
+    nearest = np.where(
+        np.abs(times[before] - grid.t) <= np.abs(times[after] - grid.t), before, after
+    )
+    close = np.abs(times[nearest] - grid.t) <= reach_s
+    out[close] = values[nearest[close]]
+    return out
+
+
+def speaking(grid: Grid, speech: Speech, role: str) -> Series:
+    """1 where someone of ``role`` speaks, 0 where they do not, NaN without a sound track."""
+    if not speech.observable:
+        return np.full(len(grid), np.nan)
+    out = np.zeros(len(grid))
+    for segment in speech.segments:
+        if segment.role == role:
+            out[(grid.t >= segment.start) & (grid.t < segment.end)] = 1.0
+    return out
+
+
+def speaking_person(grid: Grid, speech: Speech, person: int) -> Series:
+    """1 where this person speaks, 0 elsewhere, NaN without a sound track."""
+    if not speech.observable:
+        return np.full(len(grid), np.nan)
+    out = np.zeros(len(grid))
+    for segment in speech.segments:
+        if segment.person == person:
+            out[(grid.t >= segment.start) & (grid.t < segment.end)] = 1.0
+    return out

@@ -1,0 +1,110 @@
+"""All cues of one adult-child pair on the grid: the ``cues.csv`` of a film."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vigvision.cues import attention, exchange
+from vigvision.cues.grid import Grid, Series, sample, speaking_person
+from vigvision.cues.pairs import Pair
+from vigvision.observations import Observations
+from vigvision.turns import Speech
+
+# The observation of a person counts for an instant this far away at most (seconds).
+_REACH_S = 0.3
+# A child initiative: the child speaks first after this much silence (seconds).
+_INITIATIVE_PAUSE_S = 1.0
+# An adult's smile or nod within this long after a child initiative receives it (seconds).
+_RECEIVE_WITHIN_S = 2.0
+_SMILING = 0.4
+_NODDING_DEG_S = 25.0
+
+
+@dataclass(frozen=True)
+class PairCues:
+    """Named cue series of one pair on one grid."""
+
+    pair: Pair
+    grid: Grid
+    cues: dict[str, Series]
+
+    def coverage(self, name: str) -> float:
+        """Share of the grid where the cue could be observed."""
+        return float(np.isfinite(self.cues[name]).mean()) if len(self.grid) else 0.0
+
+
+def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid) -> PairCues:
+    def of(person: int, column: str) -> Series:
+        return sample(grid, observations, person, column, _REACH_S)
+
+    a, c = pair.adult, pair.child
+    centre_x = {p: of(p, "x") + of(p, "w") / 2 for p in (a, c)}
+    centre_y = {p: of(p, "y") + of(p, "h") / 2 for p in (a, c)}
+    towards = {}
+    for me, other in ((a, c), (c, a)):
+        head = attention.turned_towards(of(me, "facing_dx"), centre_x[me], centre_x[other])
+        torso = attention.turned_towards(of(me, "body_dx"), centre_x[me], centre_x[other])
+        towards[me] = attention.towards_with_body(head, torso)
+    face_w = np.nanmean(np.vstack([of(a, "w"), of(c, "w")]), axis=0) if len(grid) else np.zeros(0)
+    face_h = np.nanmean(np.vstack([of(a, "h"), of(c, "h")]), axis=0) if len(grid) else np.zeros(0)
+    distance = attention.distance_in_faces(
+        centre_x[a], centre_y[a], centre_x[c], centre_y[c], face_w
+    )
+    cues: dict[str, Series] = {
+        "facing_each_other": attention.facing_each_other(towards[a], towards[c]),
+        "closeness": attention.closeness(distance),
+        "distance_faces": distance,
+    }
+    adult_speaks, child_speaks = speaking_person(grid, speech, a), speaking_person(grid, speech, c)
+    speakers = (f"person{a}", f"person{c}")
+    cues["turn_exchange"] = exchange.events_on_grid(
+        grid, exchange.exchanges(speech, speakers), speech.observable
+    )
+    cues["adult_speaks"], cues["child_speaks"] = adult_speaks, child_speaks
+    if pair.roles_known:
+        cues["adult_turned_to_child"] = towards[a]
+        gaze = attention.turned_towards(of(a, "gaze_dx"), centre_x[a], centre_x[c])
+        cues["adult_looks_at_child"] = gaze
+        cues["adult_at_child_level"] = attention.at_level(centre_y[a], centre_y[c], face_h)
+        cues["adult_still"] = attention.stillness(of(a, "nod_speed"), of(a, "shake_speed"))
+        adult_smile, child_smile = of(a, "smile"), of(c, "smile")
+        cues["adult_smile"], cues["child_smile"] = adult_smile, child_smile
+        with np.errstate(invalid="ignore"):
+            cues["shared_smile"] = np.minimum(adult_smile, child_smile)
+        initiatives = exchange.child_initiatives(
+            speech.turns, speakers[1], speakers[0], _INITIATIVE_PAUSE_S
+        )
+        cues["child_initiative"] = exchange.events_on_grid(
+            grid, [i.t for i in initiatives], speech.observable
+        )
+        waits = np.full(len(grid), np.nan)
+        for initiative in initiatives:
+            index = int(initiative.t // grid.step)
+            if 0 <= index < len(waits):
+                waits[index] = initiative.answered_after_s
+        cues["adult_waits_s"] = waits
+        warmth = np.fmax(adult_smile / _SMILING, of(a, "nod_speed") / _NODDING_DEG_S)
+        cues["adult_receives"] = exchange.responded_within(
+            initiatives, grid, warmth, _RECEIVE_WITHIN_S, 1.0
+        )
+    return PairCues(pair, grid, cues)
+
+
+def write_cues_csv(all_cues: list[PairCues], path: Path) -> None:
+    """One row per instant and pair: ``t``, ``pair``, then every cue (empty: not observable)."""
+    names = sorted({name for pc in all_cues for name in pc.cues})
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["t", "pair", *names])
+        for pc in all_cues:
+            for i, t in enumerate(pc.grid.t):
+                row = [f"{t:.2f}", pc.pair.name]
+                for name in names:
+                    value = pc.cues[name][i] if name in pc.cues else math.nan
+                    row.append("" if not math.isfinite(value) else f"{value:.4g}")
+                writer.writerow(row)

@@ -1,0 +1,109 @@
+"""Attunement cues on the time grid: what they say of people placed where the test puts them."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.test_observe import mirrored_halves, observed
+from vigvision.config import load_settings
+from vigvision.cues import attention
+from vigvision.cues.exchange import child_initiatives
+from vigvision.cues.grid import Grid, sample
+from vigvision.cues.pairs import pairs_of
+from vigvision.cues.table import pair_cues
+from vigvision.observations import Observations
+from vigvision.observe import observe_film
+from vigvision.roles import PersonSummary
+from vigvision.turns import Segment, Speech, make_turns
+
+
+def two_people(left_facing: float, right_facing: float) -> Observations:
+    """A person on the left and one on the right, for two seconds, facing as given."""
+    rows = []
+    for i in range(10):
+        for person, x, facing in ((1, 0.2, left_facing), (2, 0.7, right_facing)):
+            rows.append(
+                {
+                    "t": i * 0.2,
+                    "frame": i,
+                    "person": person,
+                    "x": x,
+                    "y": 0.3,
+                    "w": 0.1,
+                    "h": 0.15,
+                    "facing_dx": facing,
+                }
+            )
+    return Observations.from_rows(rows)
+
+
+def summary(person: int, role: str) -> PersonSummary:
+    return PersonSummary(person, role, 1.0, "", 10, 0.0, 2.0, 0.1, 0.5, math.nan)
+
+
+SILENT_FILM = Speech(observable=False, duration_s=2.0)
+
+
+def test_two_people_turned_to_each_other_face_each_other() -> None:
+    grid = Grid.over(2.0, 0.2)
+    (pair,) = pairs_of([summary(1, "unknown"), summary(2, "unknown")])
+    towards = pair_cues(pair, two_people(0.8, -0.9), SILENT_FILM, grid).cues["facing_each_other"]
+    away = pair_cues(pair, two_people(-0.8, 0.9), SILENT_FILM, grid).cues["facing_each_other"]
+    assert np.allclose(towards, 0.8) and np.allclose(away, 0.0)
+
+
+def test_not_heard_is_not_silence() -> None:
+    grid = Grid.over(2.0, 0.2)
+    (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
+    cues = pair_cues(pair, two_people(0.8, -0.9), SILENT_FILM, grid).cues
+    assert np.isnan(cues["turn_exchange"]).all() and np.isnan(cues["child_speaks"]).all()
+
+
+def test_a_person_not_seen_gives_no_cue() -> None:
+    table = two_people(0.8, -0.9)
+    grid = Grid.over(4.0, 0.2)  # two seconds seen, two not
+    facing = sample(grid, table, 1, "facing_dx", reach_s=0.3)
+    assert np.isfinite(facing[:10]).all() and np.isnan(facing[-5:]).all()
+
+
+def test_groups_pair_every_adult_with_every_child() -> None:
+    people = [summary(1, "adult"), summary(2, "child"), summary(3, "child")]
+    assert [(p.adult, p.child) for p in pairs_of(people)] == [(1, 2), (1, 3)]
+
+
+def test_closeness_does_not_depend_on_zoom() -> None:
+    near = attention.distance_in_faces(
+        np.array([0.4]), np.array([0.5]), np.array([0.6]), np.array([0.5]), np.array([0.1])
+    )
+    zoomed = attention.distance_in_faces(
+        np.array([0.3]), np.array([0.5]), np.array([0.7]), np.array([0.5]), np.array([0.2])
+    )
+    assert near == pytest.approx(zoomed)
+
+
+def test_child_initiatives_and_the_adult_waiting() -> None:
+    said = [
+        Segment(0.0, 1.0, "person2", 2, "child"),
+        Segment(3.0, 4.0, "person1", 1, "adult"),  # answers after waiting 2 s
+        Segment(4.2, 5.0, "person2", 2, "child"),  # straight after: not an initiative
+    ]
+    found = child_initiatives(make_turns(said, 1.5, 20.0), "person2", "person1", pause_s=1.0)
+    assert [(i.t, i.answered_after_s) for i in found] == [(0.0, 2.0)]
+
+
+def test_real_film_facing_each_other_and_mirrored_away(media: Path, tmp_path: Path) -> None:
+    settings = load_settings()
+    for film, expect_high in (
+        (media / "two_seated_facing.mp4", True),
+        (mirrored_halves(media / "two_seated_facing.mp4", tmp_path / "away.mp4"), False),
+    ):
+        result = observed("two_seated_facing.mp4") if expect_high else observe_film(film, settings)
+        (pair,) = pairs_of(result.people)
+        cue = pair_cues(pair, result.observations, SILENT_FILM, Grid.over(1.0, 0.2)).cues[
+            "facing_each_other"
+        ]
+        assert (np.nanmean(cue) > 0.4) if expect_high else (np.nanmean(cue) < 0.05)
