@@ -53,11 +53,21 @@ def events_on_grid(grid: Grid, times: list[float], observable: bool) -> Series:
     return out
 
 
-def exchanges(speech: Speech, speakers: tuple[str, str]) -> list[float]:
-    """Times where the turn passes from one of the two speakers to the other."""
+def at_events(grid: Grid, events: list[tuple[float, float]]) -> Series:
+    """Each event's value in its grid cell, NaN between events."""
+    out = np.full(len(grid), np.nan)
+    for t, value in events:
+        index = int(t // grid.step)
+        if 0 <= index < len(out):
+            out[index] = value
+    return out
+
+
+def exchanges(speech: Speech, speakers: tuple[str, str]) -> list[tuple[float, float]]:
+    """(time, silence before) where the turn passes from one of the two speakers to the other."""
     pair = set(speakers)
     return [
-        t.start
+        (t.start, max(t.gap_before_s, 0.0))
         for t in speech.turns
         if t.speaker in pair and t.previous_speaker in pair and t.previous_speaker != t.speaker
     ]

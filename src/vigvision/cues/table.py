@@ -62,9 +62,9 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
     }
     adult_speaks, child_speaks = speaking_person(grid, speech, a), speaking_person(grid, speech, c)
     speakers = (f"person{a}", f"person{c}")
-    cues["turn_exchange"] = exchange.events_on_grid(
-        grid, exchange.exchanges(speech, speakers), speech.observable
-    )
+    passes = exchange.exchanges(speech, speakers)
+    cues["turn_exchange"] = exchange.events_on_grid(grid, [t for t, _ in passes], speech.observable)
+    cues["response_gap_s"] = exchange.at_events(grid, passes)
     cues["adult_speaks"], cues["child_speaks"] = adult_speaks, child_speaks
     if pair.roles_known:
         cues["adult_turned_to_child"] = towards[a]
@@ -82,12 +82,9 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         cues["child_initiative"] = exchange.events_on_grid(
             grid, [i.t for i in initiatives], speech.observable
         )
-        waits = np.full(len(grid), np.nan)
-        for initiative in initiatives:
-            index = int(initiative.t // grid.step)
-            if 0 <= index < len(waits):
-                waits[index] = initiative.answered_after_s
-        cues["adult_waits_s"] = waits
+        cues["adult_waits_s"] = exchange.at_events(
+            grid, [(i.t, i.answered_after_s) for i in initiatives]
+        )
         warmth = np.fmax(adult_smile / _SMILING, of(a, "nod_speed") / _NODDING_DEG_S)
         cues["adult_receives"] = exchange.responded_within(
             initiatives, grid, warmth, _RECEIVE_WITHIN_S, 1.0

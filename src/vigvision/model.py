@@ -1,0 +1,154 @@
+"""The window scorer: scikit-learn models, exported to ONNX and run with onnxruntime.
+
+With no labelled VIG films to learn from, the default scorer is a transparent prior: a
+logistic model whose weights are the principle → feature weights of
+``configs/principles.yaml``, packaged through the same scikit-learn → ONNX path as a trained
+model would be. ``python -m vigvision.model`` rebuilds ``models/vig_prior.onnx`` from the
+configuration.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import yaml
+from numpy.typing import NDArray
+
+from vigvision.errors import ConfigError, MissingModelError
+from vigvision.resources import shipped_path
+from vigvision.windows import FEATURES
+
+PRINCIPLES_FILE: Final = "configs/principles.yaml"
+PRIOR_MODEL: Final = "models/vig_prior.onnx"
+# The prior's scores spread over 0-1 when its weights add up to this.
+_PRIOR_STRENGTH: Final = 8.0
+# Observed evidence counts a little in itself: a window where faces and voices are seen.
+_COVERAGE_WEIGHT: Final = 0.1
+
+
+@dataclass(frozen=True)
+class Principle:
+    name: str
+    goal: str
+    features: dict[str, float]
+
+
+def load_principles(path: Path | None = None) -> list[Principle]:
+    """The VIG principles and their feature weights; a wrong feature name is named."""
+    source = path or shipped_path(PRINCIPLES_FILE)
+    try:
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"cannot read the principles in {source}", "check the file") from error
+    principles = []
+    for name, entry in (data or {}).get("principles", {}).items():
+        features = {str(k): float(v) for k, v in (entry.get("features") or {}).items()}
+        unknown = sorted(set(features) - set(FEATURES))
+        if unknown:
+            raise ConfigError(
+                f"principle '{name}' in {source} names unknown features: {', '.join(unknown)}",
+                f"known features: {', '.join(FEATURES)}",
+            )
+        principles.append(Principle(str(name), str(entry.get("goal", name)), features))
+    if not principles:
+        raise ConfigError(f"{source} lists no principles", "see configs/principles.yaml")
+    return principles
+
+
+def prior_weights(principles: list[Principle]) -> NDArray[np.float64]:
+    """One weight per feature: every principle counts equally, spread over its features."""
+    weights = np.zeros(len(FEATURES))
+    for principle in principles:
+        total = sum(principle.features.values()) or 1.0
+        for feature, weight in principle.features.items():
+            weights[FEATURES.index(feature)] += weight / total
+    for coverage in ("faces_seen", "voices_heard"):
+        weights[FEATURES.index(coverage)] += _COVERAGE_WEIGHT
+    return np.asarray(weights * _PRIOR_STRENGTH / weights.sum(), dtype=np.float64)
+
+
+def prior_pipeline(principles: list[Principle]) -> Any:
+    """The prior as a scikit-learn pipeline: unobserved → 0 (no evidence), then logistic.
+
+    The intercept puts a window of middling evidence (every feature 0.5) at a score of 0.5.
+    """
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    weights = prior_weights(principles)
+    no_evidence = SimpleImputer(strategy="constant", fill_value=0.0, keep_empty_features=True)
+    no_evidence.fit(np.zeros((2, len(FEATURES)), np.float32))
+    logistic = LogisticRegression()
+    logistic.classes_ = np.array([0, 1])
+    logistic.coef_ = weights[None, :]
+    logistic.intercept_ = np.array([-0.5 * weights.sum()])
+    logistic.n_features_in_ = len(FEATURES)
+    return Pipeline([("no_evidence_is_zero", no_evidence), ("weights", logistic)])
+
+
+def to_onnx(pipeline: Any, kind: str, description: str) -> bytes:
+    """The pipeline as ONNX bytes, with the feature names and its kind in the metadata."""
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType
+
+    model = convert_sklearn(
+        pipeline,
+        initial_types=[("features", FloatTensorType([None, len(FEATURES)]))],
+        options={id(pipeline.steps[-1][1]): {"zipmap": False}},
+        target_opset=17,
+        doc_string=description,
+    )
+    for key, value in {"vigvision.features": json.dumps(FEATURES), "vigvision.kind": kind}.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    return bytes(model.SerializeToString())
+
+
+class Scorer:
+    """Scores windows with an ONNX model (the shipped prior unless another is given)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        import onnxruntime
+
+        self.path = path or shipped_path(PRIOR_MODEL)
+        if not self.path.is_file():
+            raise MissingModelError(
+                f"the scoring model {self.path} is missing", "reinstall vigvision"
+            )
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(self.path), options, providers=["CPUExecutionProvider"]
+        )
+        meta = self._session.get_modelmeta().custom_metadata_map
+        if json.loads(meta.get("vigvision.features", "[]")) != list(FEATURES):
+            raise MissingModelError(
+                f"{self.path} was made for other window features than this vigvision's",
+                "retrain it with `vigvision train`, or use the shipped model",
+            )
+        self.kind = meta.get("vigvision.kind", "unknown")
+
+    def score(self, features: NDArray[np.float32]) -> NDArray[np.float64]:
+        """The probability that each window is a moment to show (0-1)."""
+        if len(features) == 0:
+            return np.zeros(0)
+        outputs = self._session.run(None, {"features": features.astype(np.float32)})
+        probabilities = next(o for o in outputs if getattr(o, "ndim", 0) == 2)
+        return np.asarray(probabilities[:, 1], dtype=np.float64)
+
+
+def write_prior(target: Path) -> Path:
+    principles = load_principles()
+    names = ", ".join(p.name for p in principles)
+    description = f"vigvision transparent prior: logistic weights from {PRINCIPLES_FILE} ({names})"
+    target.write_bytes(to_onnx(prior_pipeline(principles), "prior", description))
+    return target
+
+
+if __name__ == "__main__":
+    print(write_prior(shipped_path(PRIOR_MODEL)))

@@ -1,0 +1,74 @@
+"""The window scorer: features from cues, the transparent prior, and ONNX agreeing with sklearn."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.test_cues import SILENT_FILM, summary, two_people
+from vigvision.cues.grid import Grid
+from vigvision.cues.pairs import pairs_of
+from vigvision.cues.table import pair_cues
+from vigvision.errors import ConfigError
+from vigvision.model import Scorer, load_principles, prior_pipeline, prior_weights, to_onnx
+from vigvision.windows import FEATURES, feature_matrix, window_features
+
+
+def test_onnx_and_sklearn_agree() -> None:
+    rng = np.random.default_rng(7)
+    features = rng.random((500, len(FEATURES))).astype(np.float32)
+    features[rng.random(features.shape) < 0.25] = np.nan  # much is not observable
+    expected = prior_pipeline(load_principles()).predict_proba(features)[:, 1]
+    assert np.abs(Scorer().score(features) - expected).max() < 1e-5
+
+
+def test_the_shipped_prior_is_built_from_the_principles(tmp_path: Path) -> None:
+    rebuilt = tmp_path / "prior.onnx"
+    rebuilt.write_bytes(to_onnx(prior_pipeline(load_principles()), "prior", "test"))
+    features = np.random.default_rng(1).random((50, len(FEATURES))).astype(np.float32)
+    assert np.allclose(Scorer(rebuilt).score(features), Scorer().score(features), atol=1e-6)
+
+
+def test_more_evidence_scores_higher_and_unseen_is_no_evidence_against() -> None:
+    scorer = Scorer()
+    little = np.full((1, len(FEATURES)), 0.2, np.float32)
+    much = np.full((1, len(FEATURES)), 0.9, np.float32)
+    unseen = little.copy()
+    unseen[0, FEATURES.index("adult_looks_at_child")] = np.nan  # e.g. a child avoiding eye contact
+    assert scorer.score(much)[0] > scorer.score(little)[0]
+    assert scorer.score(unseen)[0] == pytest.approx(scorer.score(little)[0], abs=0.05)
+
+
+def test_every_principle_counts() -> None:
+    weights = prior_weights(load_principles())
+    assert (
+        weights[
+            [
+                FEATURES.index(f)
+                for f in ("adult_turned_to_child", "child_initiatives", "turn_exchanges")
+            ]
+        ]
+        > 0
+    ).all()
+    assert weights.sum() == pytest.approx(8.0)
+
+
+def test_a_principle_naming_an_unknown_feature_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "principles.yaml"
+    bad.write_text("principles:\n  being attentive:\n    features:\n      eye_contactt: 1.0\n")
+    with pytest.raises(ConfigError, match="unknown features: eye_contactt"):
+        load_principles(bad)
+
+
+def test_window_features_of_two_people_facing_each_other() -> None:
+    grid = Grid.over(2.0, 0.2)
+    (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
+    cues = pair_cues(pair, two_people(0.8, -0.9), SILENT_FILM, grid)
+    features = window_features(cues, 0.0, 2.0)
+    assert features["facing_each_other"] == pytest.approx(0.8)
+    assert features["faces_seen"] == 1.0 and features["voices_heard"] == 0.0
+    assert math.isnan(features["turn_exchanges"])  # no sound: not observable, not "none"
+    assert feature_matrix([features]).shape == (1, len(FEATURES))
