@@ -286,6 +286,115 @@ def _speakers_table(speech: Any) -> Table:
     return table
 
 
+@cli.command("suggest")
+@film_argument
+@out_option
+@click.option("--top", type=click.IntRange(min=1), help="How many candidates (suggest.top).")
+@click.option("--min-len", type=click.FloatRange(min=1), help="Shortest candidate, seconds.")
+@click.option("--max-len", type=click.FloatRange(min=1), help="Longest candidate, seconds.")
+@click.option("--adult", help="Who the adult is: left, right or a person id (overrides the guess).")
+@click.option(
+    "--model", type=click.Path(path_type=Path, dir_okay=False), help="A scoring model (.onnx)."
+)
+@click.pass_obj
+def suggest_command(
+    app: App,
+    film: Path,
+    out_dir: Path,
+    top: int | None,
+    min_len: float | None,
+    max_len: float | None,
+    adult: str | None,
+    model: Path | None,
+) -> None:
+    """Candidate moments of FILM for the guider to choose from: writes candidates.json.
+
+    Also candidates.csv and cues.csv (every cue on the film's time grid). Observations of
+    the same film with the same settings in --out are reused, so that changing --top or the
+    lengths re-ranks in seconds.
+    """
+    from vigvision.outputs import output_folder, save_suggestions
+    from vigvision.suggest import suggest
+
+    overrides = {"suggest.top": top, "suggest.min_len_s": min_len, "suggest.max_len_s": max_len}
+    settings = app.settings.with_overrides({k: v for k, v in overrides.items() if v is not None})
+    if settings.suggest.min_len_s > settings.suggest.max_len_s:
+        raise ConfigError(
+            f"--min-len ({settings.suggest.min_len_s:g} s) is longer than --max-len"
+            f" ({settings.suggest.max_len_s:g} s)",
+            "give a shorter --min-len or a longer --max-len",
+        )
+    if model is not None and not model.is_file():
+        raise ConfigError(f"no model file at {model}", "check the path given to --model")
+    info = probe(film)
+    if not info.has_video:
+        raise FilmError(
+            f"{film} has sound but no picture",
+            "suggest needs a film; `vigvision turns` works on sound",
+        )
+    folder = output_folder(out_dir)
+    observed, speech = _observe_and_listen(app, settings, film, folder, info, adult)
+    suggestions = suggest(observed, speech, settings, model=model)
+    for path in save_suggestions(suggestions, folder, settings):
+        click.echo(str(path))
+    if not app.quiet:
+        Console(stderr=True).print(_candidates_table(suggestions))
+    if not suggestions.candidates:
+        raise FilmError(
+            f"no moments could be suggested in {film}: no adult and child were seen together",
+            "check that two people's faces are seen; `vigvision observe --annotate` shows what is",
+        )
+
+
+def _observe_and_listen(
+    app: App, settings: Settings, film: Path, folder: Path, info: FilmInfo, adult: str | None
+) -> tuple[Any, Any]:
+    """Observations (reused when made from this film with these settings) and speech."""
+    from vigvision.observe import Observed, observe_film
+    from vigvision.outputs import reusable_observed, save_observed, save_speech
+    from vigvision.roles import apply_adult_choice, label_rows
+    from vigvision.turns import Speech, analyse_speech
+
+    observed: Observed | None = reusable_observed(folder, info, settings)
+    if observed is None:
+        with film_progress("Watching", info.duration_s, app.quiet) as advance:
+            observed = observe_film(film, settings, adult=adult, progress=advance, info=info)
+        save_observed(observed, folder, settings)
+    elif adult is not None:
+        people = apply_adult_choice(observed.people, adult)
+        observed = Observed(
+            observed.info,
+            label_rows(observed.observations, people),
+            people,
+            observed.frames_analysed,
+            observed.damaged_from_s,
+            None,
+        )
+    speech = Speech(observable=False, duration_s=info.duration_s)
+    if info.has_audio:
+        with film_progress("Listening", info.duration_s, app.quiet) as advance:
+            speech = analyse_speech(film, settings, observed.observations, progress=advance)
+        save_speech(speech, folder, info, settings)
+    return observed, speech
+
+
+def _candidates_table(suggestions: Any) -> Table:
+    table = Table(
+        "#",
+        "from",
+        "to",
+        "score",
+        "what goes well",
+        title="Candidate moments",
+        title_justify="left",
+    )
+    for c in suggestions.candidates:
+        table.add_row(
+            str(c.rank), _clock(c.start_s), _clock(c.end_s), f"{c.score:.2f}", c.explanation
+        )
+    return table
+
+
 @cli.command("settings")
 @click.pass_obj
 def settings_command(app: App) -> None:

@@ -100,6 +100,19 @@ class VoiceSettings:
 
 
 @dataclass(frozen=True)
+class SuggestSettings:
+    grid_step_s: float = _bounds(ge=0.05, le=2)
+    window_lengths_s: tuple[float, ...] = _bounds()
+    window_step_s: float = _bounds(ge=0.1, le=60)
+    top: int = _bounds(ge=1, le=200)
+    min_len_s: float = _bounds(ge=1, le=600)
+    max_len_s: float = _bounds(ge=1, le=600)
+    min_gap_s: float = _bounds(ge=0, le=600)
+    snap_to_pause_s: float = _bounds(ge=0, le=10)
+    repeat_principle_penalty: float = _bounds(ge=0, le=1)
+
+
+@dataclass(frozen=True)
 class Settings:
     film: FilmSettings
     audio: AudioSettings
@@ -107,6 +120,7 @@ class Settings:
     tracking: TrackingSettings
     roles: RoleSettings
     voice: VoiceSettings
+    suggest: SuggestSettings
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data, to record in every output."""
@@ -218,6 +232,8 @@ def _value(kind: Any, meta: Mapping[str, Any], raw: Any, key: str, source: str) 
         (kind,) = [arg for arg in get_args(kind) if arg is not type(None)]
     value = _coerce(kind, raw, key, source)
     low, high = meta.get("ge"), meta.get("le")
+    if isinstance(value, tuple):
+        return value
     if (low is not None and value < low) or (high is not None and value > high):
         span = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
         raise ConfigError(f"setting '{key}' in {source} must be {span}, not {raw!r}")
@@ -242,10 +258,17 @@ def _coerce(kind: Any, raw: Any, key: str, source: str) -> Any:
         if not isinstance(raw, str):
             raise wrong
         return raw
+    if get_origin(kind) is tuple:
+        (item,) = {arg for arg in get_args(kind) if arg is not Ellipsis}
+        if not isinstance(raw, list | tuple) or not raw:
+            raise wrong
+        return tuple(_coerce(item, value, key, source) for value in raw)
     raise TypeError(f"unsupported settings type {kind!r} for {key}")
 
 
 def _describe(kind: Any) -> str:
+    if get_origin(kind) is tuple:
+        return "a list of numbers, e.g. [4, 8, 12]"
     return {bool: "true or false", int: "a whole number", float: "a number", str: "text"}.get(
         kind, str(kind)
     )
@@ -254,4 +277,6 @@ def _describe(kind: Any) -> str:
 def _as_dict(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: _as_dict(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple):
+        return list(value)
     return value

@@ -6,7 +6,9 @@ run leaves the previous result intact.
 
 from __future__ import annotations
 
+import csv
 import json
+import math
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -16,10 +18,13 @@ import numpy as np
 
 from vigvision import __version__
 from vigvision.config import Settings
+from vigvision.cues.table import write_cues_csv
 from vigvision.errors import VigvisionError
 from vigvision.film import FilmInfo
-from vigvision.observations import COLUMNS, SCHEMA
+from vigvision.observations import COLUMNS, SCHEMA, Observations
 from vigvision.observe import Observed
+from vigvision.roles import PersonSummary
+from vigvision.suggest import Suggestions
 from vigvision.turns import Speech, turn_taking, write_rttm, write_turns_csv
 
 
@@ -93,6 +98,38 @@ def save_observed(observed: Observed, out_dir: Path, settings: Settings) -> list
     return written
 
 
+_OBSERVING_SETTINGS = ("film", "perception", "tracking", "roles")
+
+
+def reusable_observed(out_dir: Path, info: FilmInfo, settings: Settings) -> Observed | None:
+    """What ``observe`` wrote in ``out_dir``, if it was made from this film with these settings."""
+    table, summary_path = out_dir / "observations.csv", out_dir / "people.json"
+    if not (table.is_file() and summary_path.is_file()):
+        return None
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        same_film = summary["film"]["sha256"] == info.sha256
+        wanted = settings.to_dict()
+        same_settings = all(summary["settings"].get(k) == wanted[k] for k in _OBSERVING_SETTINGS)
+        if not (same_film and same_settings):
+            return None
+        people = [
+            PersonSummary(**{str(k): (math.nan if v is None else v) for k, v in p.items()})  # type: ignore[arg-type]
+            for p in summary["people"]
+        ]
+        observations = Observations.from_csv(table)
+    except (ValueError, KeyError, TypeError):
+        return None
+    return Observed(
+        info,
+        observations,
+        people,
+        int(summary["frames_analysed"]),
+        summary.get("damaged_from_s"),
+        None,
+    )
+
+
 def observed_here(out_dir: Path, sha256: str) -> Path | None:
     """``observations.csv`` in ``out_dir`` if it was made from this very film."""
     table, summary = out_dir / "observations.csv", out_dir / "people.json"
@@ -129,4 +166,49 @@ def save_speech(speech: Speech, out_dir: Path, info: FilmInfo, settings: Setting
         "turn_taking": turn_taking(speech),
     }
     written.append(write_json(out_dir / "speech.json", summary))
+    return written
+
+
+def save_suggestions(suggestions: Suggestions, out_dir: Path, settings: Settings) -> list[Path]:
+    """``candidates.json`` (the public contract), ``candidates.csv`` and ``cues.csv``."""
+    info = suggestions.info
+    data = {
+        "schema": "vigvision.candidates/1",
+        "vigvision": __version__,
+        "film": {
+            "path": str(info.path),
+            "sha256": info.sha256,
+            "duration_s": round(info.duration_s, 3),
+            "fps": None if info.fps is None else round(info.fps, 3),
+            "width": info.width,
+            "height": info.height,
+        },
+        "settings": {**settings.to_dict(), "model": suggestions.model_kind},
+        "candidates": [asdict(c) for c in suggestions.candidates],
+    }
+    written = [write_json(out_dir / "candidates.json", data)]
+
+    def table(path: Path) -> None:
+        with path.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(
+                ["rank", "start_s", "end_s", "score", "pair", "principles", "explanation"]
+            )
+            for c in suggestions.candidates:
+                writer.writerow(
+                    [
+                        c.rank,
+                        c.start_s,
+                        c.end_s,
+                        c.score,
+                        c.pair,
+                        "; ".join(c.principles),
+                        c.explanation,
+                    ]
+                )
+
+    written.append(atomic_write(out_dir / "candidates.csv", table))
+    written.append(
+        atomic_write(out_dir / "cues.csv", lambda path: write_cues_csv(suggestions.cues, path))
+    )
     return written

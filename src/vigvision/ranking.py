@@ -1,0 +1,85 @@
+"""From scored windows to a short list of candidate moments for the guider.
+
+Best first: a window is taken unless it overlaps or comes too close to one taken before;
+its start and end move to the nearest pause in speech, so nobody is cut off mid-sentence;
+a window evidencing a principle already chosen counts a little less, so the list covers
+the principles. The guider chooses among the candidates; the ranking only orders them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vigvision.config import SuggestSettings
+from vigvision.voice.activity import Intervals
+
+
+@dataclass(frozen=True)
+class Window:
+    start: float
+    end: float
+    pair: int
+    """Index of the adult-child pair in the film's list of pairs."""
+    score: float
+    principle: str
+    """The principle the window evidences most."""
+
+    @property
+    def length(self) -> float:
+        return self.end - self.start
+
+
+def snap_to_pauses(
+    start: float, end: float, speech: Intervals, reach_s: float
+) -> tuple[float, float]:
+    """Start and end moved out of speech to the nearest pause within ``reach_s`` (if any)."""
+
+    def outside(t: float, earlier: bool) -> float:
+        for a, b in speech:
+            if a < t < b:
+                target = a if earlier else b
+                return target if abs(target - t) <= reach_s else t
+        return t
+
+    return outside(start, earlier=True), outside(end, earlier=False)
+
+
+def rank(
+    windows: list[Window], speech: Intervals, settings: SuggestSettings, duration_s: float, top: int
+) -> list[Window]:
+    """Up to ``top`` candidates: apart, snapped to pauses, scores non-increasing by rank."""
+    remaining = sorted(windows, key=lambda w: -w.score)
+    chosen: list[Window] = []
+    used: dict[str, int] = {}
+    while remaining and len(chosen) < top:
+        penalised = [
+            (w.score * (1 - settings.repeat_principle_penalty) ** used.get(w.principle, 0), w)
+            for w in remaining
+        ]
+        best_score, best = max(penalised, key=lambda pair: pair[0])
+        start, end = snap_to_pauses(best.start, best.end, speech, settings.snap_to_pause_s)
+        start, end = max(0.0, start), min(duration_s, end)
+        if not settings.min_len_s <= end - start <= settings.max_len_s:
+            start, end = best.start, best.end  # snapping would break the length asked for
+        candidate = replace(best, start=start, end=end, score=best_score)
+        remaining = [w for w in remaining if w is not best]
+        if any(_too_close(candidate, other, settings.min_gap_s) for other in chosen):
+            continue
+        chosen.append(candidate)
+        used[best.principle] = used.get(best.principle, 0) + 1
+    # Penalties only grow as candidates are taken: scores come out non-increasing.
+    return chosen
+
+
+def _too_close(a: Window, b: Window, gap: float) -> bool:
+    return a.start < b.end + gap and b.start < a.end + gap
+
+
+def window_starts(duration_s: float, length: float, step: float) -> NDArray[np.float64]:
+    """Starts of windows of ``length`` every ``step`` seconds inside the film."""
+    if duration_s < length:
+        return np.zeros(0)
+    return np.arange(0.0, duration_s - length + 1e-9, step)

@@ -1,0 +1,124 @@
+"""The main job: a long film in, a short ranked list of candidate moments out.
+
+observations + turns ──cues──▶ cue grid per adult-child pair ──windows──▶ features
+──model──▶ scores ──ranking──▶ candidates ──explain──▶ plain words for each.
+
+The guider chooses among the candidates; nothing here judges anyone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vigvision.config import Settings
+from vigvision.cues.grid import Grid
+from vigvision.cues.pairs import Pair, pairs_of
+from vigvision.cues.table import PairCues, pair_cues
+from vigvision.explain import describe, principles_evidenced
+from vigvision.film import FilmInfo
+from vigvision.model import Scorer, load_principles
+from vigvision.observe import Observed
+from vigvision.ranking import Window, rank, window_starts
+from vigvision.turns import Speech, Turn
+from vigvision.windows import feature_matrix, window_features
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One moment for the guider to look at, with its evidence."""
+
+    rank: int
+    start_s: float
+    end_s: float
+    score: float
+    pair: str
+    cues: dict[str, Any]
+    principles: list[str]
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    info: FilmInfo
+    candidates: list[Candidate]
+    cues: list[PairCues]
+    model_kind: str
+
+
+def suggest(
+    observed: Observed,
+    speech: Speech,
+    settings: Settings,
+    *,
+    top: int | None = None,
+    model: Path | None = None,
+) -> Suggestions:
+    """Candidate moments of a film from what was observed and heard in it."""
+    options = settings.suggest
+    duration = observed.info.duration_s
+    grid = Grid.over(duration, options.grid_step_s)
+    pairs = pairs_of(observed.people)
+    all_cues = [pair_cues(pair, observed.observations, speech, grid) for pair in pairs]
+    principles = load_principles()
+    scorer = Scorer(model)
+    lengths = [
+        length
+        for length in options.window_lengths_s
+        if options.min_len_s <= length <= options.max_len_s
+    ]
+    if not lengths:
+        lengths = [max(options.min_len_s, min(options.max_len_s, duration))]
+    spans, rows = [], []
+    for index, cues in enumerate(all_cues):
+        for length in lengths:
+            for start in window_starts(duration, length, options.window_step_s):
+                spans.append((index, float(start), float(start + length)))
+                rows.append(window_features(cues, float(start), float(start + length)))
+    scores = scorer.score(feature_matrix(rows))
+    windows = [
+        Window(
+            start,
+            end,
+            index,
+            float(score),
+            (principles_evidenced(features, principles) or ["none"])[0],
+        )
+        for (index, start, end), features, score in zip(spans, rows, scores, strict=True)
+    ]
+    chosen = rank(windows, speech.speech, options, duration, top or options.top)
+    candidates = [
+        _candidate(rank_, window, pairs[window.pair], all_cues[window.pair], speech, principles)
+        for rank_, window in enumerate(chosen, start=1)
+    ]
+    return Suggestions(observed.info, candidates, all_cues, scorer.kind)
+
+
+def _candidate(
+    rank_: int, window: Window, pair: Pair, cues: PairCues, speech: Speech, principles: list[Any]
+) -> Candidate:
+    features = window_features(cues, window.start, window.end)
+    turns = _turns_within(speech.turns, window.start, window.end)
+    adult, child = f"person{pair.adult}", f"person{pair.child}"
+    exchanges = sum(1 for t in turns if t.previous_speaker and t.previous_speaker != t.speaker)
+    evidence: dict[str, Any] = {
+        name: round(value, 3) for name, value in features.items() if math.isfinite(value)
+    }
+    if speech.observable:
+        evidence["turn_exchanges"] = exchanges
+    return Candidate(
+        rank=rank_,
+        start_s=round(window.start, 2),
+        end_s=round(window.end, 2),
+        score=round(window.score, 4),
+        pair=pair.name,
+        cues=evidence,
+        principles=principles_evidenced(features, principles),
+        explanation=describe(features, turns, adult, child, pair.roles_known),
+    )
+
+
+def _turns_within(turns: list[Turn], start: float, end: float) -> list[Turn]:
+    return [t for t in turns if t.start < end and t.end > start]
