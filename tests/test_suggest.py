@@ -101,6 +101,11 @@ def test_suggest_writes_the_contract(conversation: Path, tmp_path: Path) -> None
 def test_no_output_text_judges_anyone(conversation: Path, tmp_path: Path) -> None:
     done = vigvision("suggest", str(conversation), "--out", str(tmp_path), "--adult", "left")
     assert done.returncode == 0, done.stderr
+    report = (tmp_path / "report.html").read_text()
+    assert "http://" not in report and "https://" not in report  # readable offline, nothing fetched
+    assert "data:image/jpeg;base64," in report and "<svg" in report
+    visible = re.sub(r"<[^>]+>|data:image[^\"]+", " ", report)
+    assert not JUDGING.search(visible), JUDGING.search(visible)
     for path in (tmp_path / "candidates.json", tmp_path / "candidates.csv"):
         text = (
             json.loads(path.read_text())["candidates"]
@@ -117,3 +122,24 @@ def test_lengths_that_contradict_each_other_are_refused(conversation: Path, tmp_
         "suggest", str(conversation), "--out", str(tmp_path), "--min-len", "20", "--max-len", "5"
     )
     assert done.returncode == 2 and "--min-len" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_goals_and_profiles(conversation: Path, tmp_path: Path) -> None:
+    done = vigvision(
+        "suggest",
+        str(conversation),
+        "--out",
+        str(tmp_path),
+        "--adult",
+        "left",
+        "--goal",
+        "turn-taking",
+        "--profile",
+        "no-eye-contact",
+    )
+    assert done.returncode == 0, done.stderr
+    candidates = json.loads((tmp_path / "candidates.json").read_text())["candidates"]
+    assert any("turn-taking" in c["goals"] for c in candidates)
+    assert all("facing_each_other" not in c["cues"] for c in candidates)  # not counted either way
+    wrong = vigvision("suggest", str(conversation), "--out", str(tmp_path), "--goal", "dancing")
+    assert wrong.returncode == 2 and "goals are:" in wrong.stderr

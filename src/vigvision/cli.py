@@ -296,6 +296,13 @@ def _speakers_table(speech: Any) -> Table:
 @click.option(
     "--model", type=click.Path(path_type=Path, dir_okay=False), help="A scoring model (.onnx)."
 )
+@click.option(
+    "--goal",
+    "goals",
+    multiple=True,
+    help="Favour moments of this goal: attentive, waiting, receiving, turn-taking, warmth.",
+)
+@click.option("--profile", help="e.g. no-eye-contact: averted gaze is no evidence either way.")
 @click.pass_obj
 def suggest_command(
     app: App,
@@ -306,12 +313,14 @@ def suggest_command(
     max_len: float | None,
     adult: str | None,
     model: Path | None,
+    goals: tuple[str, ...],
+    profile: str | None,
 ) -> None:
     """Candidate moments of FILM for the guider to choose from: writes candidates.json.
 
-    Also candidates.csv and cues.csv (every cue on the film's time grid). Observations of
-    the same film with the same settings in --out are reused, so that changing --top or the
-    lengths re-ranks in seconds.
+    Also candidates.csv, cues.csv (every cue on the film's time grid) and report.html (for
+    reading offline). Observations of the same film with the same settings in --out are
+    reused, so that changing --top, --goal or the lengths re-ranks in seconds.
     """
     from vigvision.outputs import output_folder, save_suggestions
     from vigvision.suggest import suggest
@@ -334,7 +343,7 @@ def suggest_command(
         )
     folder = output_folder(out_dir)
     observed, speech = _observe_and_listen(app, settings, film, folder, info, adult)
-    suggestions = suggest(observed, speech, settings, model=model)
+    suggestions = suggest(observed, speech, settings, model=model, goals=goals, profile=profile)
     for path in save_suggestions(suggestions, folder, settings):
         click.echo(str(path))
     if not app.quiet:

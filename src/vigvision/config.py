@@ -110,6 +110,7 @@ class SuggestSettings:
     min_gap_s: float = _bounds(ge=0, le=600)
     snap_to_pause_s: float = _bounds(ge=0, le=10)
     repeat_principle_penalty: float = _bounds(ge=0, le=1)
+    goal_boost: float = _bounds(ge=0, le=10)
 
 
 @dataclass(frozen=True)

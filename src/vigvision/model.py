@@ -10,6 +10,7 @@ configuration.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -57,6 +58,33 @@ def load_principles(path: Path | None = None) -> list[Principle]:
     if not principles:
         raise ConfigError(f"{source} lists no principles", "see configs/principles.yaml")
     return principles
+
+
+def load_profiles(path: Path | None = None) -> dict[str, list[str]]:
+    """Profile name → the features it treats as not observed."""
+    source = path or shipped_path(PRINCIPLES_FILE)
+    data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    profiles = {}
+    for name, entry in (data.get("profiles") or {}).items():
+        ignored = [str(f) for f in (entry or {}).get("ignore", [])]
+        unknown = sorted(set(ignored) - set(FEATURES))
+        if unknown:
+            raise ConfigError(
+                f"profile '{name}' in {source} ignores unknown features: {', '.join(unknown)}"
+            )
+        profiles[str(name)] = ignored
+    return profiles
+
+
+def goal_strength(features: dict[str, float], principle: Principle) -> float:
+    """0-1: how strongly a window's features evidence one principle (unseen counts 0)."""
+    total = sum(principle.features.values()) or 1.0
+    seen = sum(
+        w * features[f]
+        for f, w in principle.features.items()
+        if math.isfinite(features.get(f, math.nan))
+    )
+    return float(seen / total)
 
 
 def prior_weights(principles: list[Principle]) -> NDArray[np.float64]:

@@ -20,6 +20,7 @@ from vigvision import __version__
 from vigvision.config import Settings
 from vigvision.cues.table import write_cues_csv
 from vigvision.errors import VigvisionError
+from vigvision.export.report import write_report
 from vigvision.film import FilmInfo
 from vigvision.observations import COLUMNS, SCHEMA, Observations
 from vigvision.observe import Observed
@@ -170,7 +171,7 @@ def save_speech(speech: Speech, out_dir: Path, info: FilmInfo, settings: Setting
 
 
 def save_suggestions(suggestions: Suggestions, out_dir: Path, settings: Settings) -> list[Path]:
-    """``candidates.json`` (the public contract), ``candidates.csv`` and ``cues.csv``."""
+    """``candidates.json`` (the public contract), candidates.csv, cues.csv and report.html."""
     info = suggestions.info
     data = {
         "schema": "vigvision.candidates/1",
@@ -210,5 +211,8 @@ def save_suggestions(suggestions: Suggestions, out_dir: Path, settings: Settings
     written.append(atomic_write(out_dir / "candidates.csv", table))
     written.append(
         atomic_write(out_dir / "cues.csv", lambda path: write_cues_csv(suggestions.cues, path))
+    )
+    written.append(
+        atomic_write(out_dir / "report.html", lambda path: write_report(suggestions, path))
     )
     return written

@@ -17,9 +17,10 @@ from vigvision.config import Settings
 from vigvision.cues.grid import Grid
 from vigvision.cues.pairs import Pair, pairs_of
 from vigvision.cues.table import PairCues, pair_cues
+from vigvision.errors import ConfigError
 from vigvision.explain import describe, principles_evidenced
 from vigvision.film import FilmInfo
-from vigvision.model import Scorer, load_principles
+from vigvision.model import Principle, Scorer, goal_strength, load_principles, load_profiles
 from vigvision.observe import Observed
 from vigvision.ranking import Window, rank, window_starts
 from vigvision.turns import Speech, Turn
@@ -38,6 +39,8 @@ class Candidate:
     cues: dict[str, Any]
     principles: list[str]
     explanation: str
+    goals: list[str]
+    """The chosen goals this moment evidences."""
 
 
 @dataclass(frozen=True)
@@ -55,14 +58,22 @@ def suggest(
     *,
     top: int | None = None,
     model: Path | None = None,
+    goals: tuple[str, ...] = (),
+    profile: str | None = None,
 ) -> Suggestions:
-    """Candidate moments of a film from what was observed and heard in it."""
+    """Candidate moments of a film from what was observed and heard in it.
+
+    ``goals`` (goal names of configs/principles.yaml) move the ranking towards moments that
+    evidence them; ``profile`` treats some features as not observed (e.g. no-eye-contact).
+    """
     options = settings.suggest
     duration = observed.info.duration_s
     grid = Grid.over(duration, options.grid_step_s)
     pairs = pairs_of(observed.people)
     all_cues = [pair_cues(pair, observed.observations, speech, grid) for pair in pairs]
     principles = load_principles()
+    chosen_goals = _goal_principles(goals, principles)
+    ignored = _profile_features(profile)
     scorer = Scorer(model)
     lengths = [
         length
@@ -75,9 +86,13 @@ def suggest(
     for index, cues in enumerate(all_cues):
         for length in lengths:
             for start in window_starts(duration, length, options.window_step_s):
+                features = window_features(cues, float(start), float(start + length))
                 spans.append((index, float(start), float(start + length)))
-                rows.append(window_features(cues, float(start), float(start + length)))
+                rows.append({k: (math.nan if k in ignored else v) for k, v in features.items()})
     scores = scorer.score(feature_matrix(rows))
+    for i, features in enumerate(rows):
+        for principle in chosen_goals:
+            scores[i] *= 1 + options.goal_boost * goal_strength(features, principle)
     windows = [
         Window(
             start,
@@ -90,16 +105,54 @@ def suggest(
     ]
     chosen = rank(windows, speech.speech, options, duration, top or options.top)
     candidates = [
-        _candidate(rank_, window, pairs[window.pair], all_cues[window.pair], speech, principles)
+        _candidate(
+            rank_,
+            window,
+            pairs[window.pair],
+            all_cues[window.pair],
+            speech,
+            principles,
+            chosen_goals,
+            ignored,
+        )
         for rank_, window in enumerate(chosen, start=1)
     ]
     return Suggestions(observed.info, candidates, all_cues, scorer.kind)
 
 
+def _goal_principles(goals: tuple[str, ...], principles: list[Principle]) -> list[Principle]:
+    by_goal = {p.goal: p for p in principles}
+    unknown = [g for g in goals if g not in by_goal]
+    if unknown:
+        raise ConfigError(f"unknown goal '{unknown[0]}'", f"goals are: {', '.join(by_goal)}")
+    return [by_goal[g] for g in goals]
+
+
+def _profile_features(profile: str | None) -> set[str]:
+    if profile is None:
+        return set()
+    profiles = load_profiles()
+    if profile not in profiles:
+        raise ConfigError(
+            f"unknown profile '{profile}'", f"profiles are: {', '.join(profiles) or 'none'}"
+        )
+    return set(profiles[profile])
+
+
 def _candidate(
-    rank_: int, window: Window, pair: Pair, cues: PairCues, speech: Speech, principles: list[Any]
+    rank_: int,
+    window: Window,
+    pair: Pair,
+    cues: PairCues,
+    speech: Speech,
+    principles: list[Principle],
+    goals: list[Principle],
+    ignored: set[str],
 ) -> Candidate:
-    features = window_features(cues, window.start, window.end)
+    features = {
+        k: (math.nan if k in ignored else v)
+        for k, v in window_features(cues, window.start, window.end).items()
+    }
     turns = _turns_within(speech.turns, window.start, window.end)
     adult, child = f"person{pair.adult}", f"person{pair.child}"
     exchanges = sum(1 for t in turns if t.previous_speaker and t.previous_speaker != t.speaker)
@@ -117,6 +170,7 @@ def _candidate(
         cues=evidence,
         principles=principles_evidenced(features, principles),
         explanation=describe(features, turns, adult, child, pair.roles_known),
+        goals=[g.goal for g in goals if goal_strength(features, g) >= 0.35],
     )
 
 

@@ -1,0 +1,1 @@
+"""What leaves the pipeline for people: reports, clips, stills, annotation files."""

@@ -1,0 +1,147 @@
+"""``report.html``: the candidates for a guider, readable offline, in one file.
+
+Each candidate with a still from its middle, its times, what goes well in it and the
+principles it evidences; above them, a timeline of the whole film with the main cues and
+where the candidates are. Everything (pictures, styles, the plot) is inside the file: no
+network, no other files, so it can be opened anywhere and deleted with the case.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+from typing import Final
+
+import cv2
+import numpy as np
+
+from vigvision.cues.table import PairCues
+from vigvision.film import FrameReader
+from vigvision.suggest import Candidate, Suggestions
+
+_TRACKS: Final = (
+    ("facing_each_other", "Facing each other", "#3a7bd5"),
+    ("adult_turned_to_child", "Adult turned to child", "#6c5ce7"),
+    ("adult_speaks", "Adult speaks", "#e17055"),
+    ("child_speaks", "Child speaks", "#00b894"),
+    ("shared_smile", "Smiling together", "#fdcb6e"),
+)
+_WIDTH: Final = 900
+_TRACK_H: Final = 26
+
+_STYLE: Final = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 960px; color: #222;
+       line-height: 1.45; padding: 0 1rem; }
+h1 { font-size: 1.5rem; margin-bottom: .2rem; }
+.note { color: #555; }
+.candidate { display: flex; gap: 1rem; border-top: 1px solid #ddd; padding: 1rem 0; }
+.candidate img { width: 320px; height: auto; border-radius: 4px; background: #eee; }
+.rank { font-weight: 700; font-size: 1.2rem; }
+.times { font-variant-numeric: tabular-nums; color: #333; }
+.principles span { display: inline-block; background: #eef3fb; color: #234; border-radius: 3px;
+                   padding: 0 .4rem; margin: .2rem .3rem 0 0; font-size: .9rem; }
+svg text { font-size: 11px; fill: #333; }
+@media print { .candidate { break-inside: avoid; } }
+"""
+
+
+def clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def thumbnail(film: Path, t: float, side: int = 480) -> str | None:
+    """A JPEG still of the frame at ``t`` as a data URI (None if it cannot be read)."""
+    for frame in FrameReader(film, fps=0, max_side=side, start_s=t, end_s=t + 1.0):
+        ok, data = cv2.imencode(
+            ".jpg", cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80]
+        )
+        if ok:
+            return "data:image/jpeg;base64," + base64.b64encode(data.tobytes()).decode("ascii")
+    return None
+
+
+def timeline(cues: PairCues, candidates: list[Candidate], duration_s: float) -> str:
+    """The whole film as an SVG: a track per main cue, candidates shaded and numbered."""
+    label_w = 150
+    plot_w = _WIDTH - label_w
+    height = _TRACK_H * len(_TRACKS) + 30
+    svg = f'<svg viewBox="0 0 {_WIDTH} {height}" width="100%" role="img"'
+    parts = [svg + ' aria-label="Timeline of the film">']
+
+    def x(t: float) -> float:
+        return label_w + plot_w * t / max(duration_s, 1e-9)
+
+    for c in candidates:
+        parts.append(
+            f'<rect x="{x(c.start_s):.1f}" y="0" width="{max(x(c.end_s) - x(c.start_s), 2):.1f}" '
+            f'height="{height - 18}" fill="#ffeaa7" opacity="0.6"/>'
+            f'<text x="{x(c.start_s) + 2:.1f}" y="{height - 6}">{c.rank}</text>'
+        )
+    columns = max(1, plot_w // 2)
+    for row, (name, label, colour) in enumerate(_TRACKS):
+        top = row * _TRACK_H + 4
+        parts.append(f'<text x="0" y="{top + 15}">{html.escape(label)}</text>')
+        values = cues.cues.get(name)
+        if values is None or len(values) == 0:
+            continue
+        edges = np.linspace(0, len(values), columns + 1).astype(int)
+        for k in range(columns):
+            chunk = values[edges[k] : max(edges[k + 1], edges[k] + 1)]
+            seen = chunk[np.isfinite(chunk)]
+            if not len(seen):
+                continue
+            level = float(np.clip(np.mean(seen), 0, 1))
+            if level <= 0.02:
+                continue
+            bar = level * (_TRACK_H - 6)
+            left, bottom = label_w + k * plot_w / columns, top + _TRACK_H - 6
+            parts.append(
+                f'<rect x="{left:.1f}" y="{bottom - bar:.1f}" width="{plot_w / columns:.1f}" '
+                f'height="{bar:.1f}" fill="{colour}"/>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def write_report(suggestions: Suggestions, target: Path) -> None:
+    info = suggestions.info
+    name = html.escape(info.path.name)
+    rows = []
+    for c in suggestions.candidates:
+        still = thumbnail(info.path, (c.start_s + c.end_s) / 2)
+        picture = f'<img src="{still}" alt="Still from {clock(c.start_s)}">' if still else ""
+        principles = "".join(f"<span>{html.escape(p)}</span>" for p in c.principles)
+        rows.append(
+            f'<section class="candidate">{picture}<div>'
+            f'<div class="rank">{c.rank}. '
+            f'<span class="times">{clock(c.start_s)} – {clock(c.end_s)}</span></div>'
+            f"<p>{html.escape(c.explanation)}</p>"
+            f'<div class="principles">{principles}</div>'
+            f'<p class="note">{html.escape(c.pair)} · {c.end_s - c.start_s:.0f} s</p>'
+            "</div></section>"
+        )
+    plot = (
+        timeline(suggestions.cues[0], suggestions.candidates, info.duration_s)
+        if suggestions.cues
+        else ""
+    )
+    body = (
+        "\n".join(rows)
+        or "<p>No moments could be suggested: no adult and child were seen together.</p>"
+    )
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Moments to look at: {name}</title><style>{_STYLE}</style></head>
+<body>
+<h1>Moments to look at in {name}</h1>
+<p class="note">{clock(info.duration_s)} of film. These are suggestions where the interaction
+seems to go well, with what was seen in each; you choose the moments to show.</p>
+{plot}
+{body}
+</body></html>
+"""
+    target.write_text(page, encoding="utf-8")
