@@ -143,3 +143,20 @@ def test_goals_and_profiles(conversation: Path, tmp_path: Path) -> None:
     assert all("facing_each_other" not in c["cues"] for c in candidates)  # not counted either way
     wrong = vigvision("suggest", str(conversation), "--out", str(tmp_path), "--goal", "dancing")
     assert wrong.returncode == 2 and "goals are:" in wrong.stderr
+
+
+def test_elan_file_opens_with_the_candidates_and_who_speaks(
+    conversation: Path, tmp_path: Path
+) -> None:
+    import pympi
+
+    done = vigvision(
+        "suggest", str(conversation), "--out", str(tmp_path), "--adult", "left", "--top", "2"
+    )
+    assert done.returncode == 0, done.stderr
+    eaf = pympi.Elan.Eaf(str(tmp_path / f"{conversation.stem}.eaf"))
+    tiers = set(eaf.get_tier_names())
+    assert {"candidates", "speech person1", "speech person2", "facing each other"} <= tiers
+    candidates = json.loads((tmp_path / "candidates.json").read_text())["candidates"]
+    assert len(eaf.get_annotation_data_for_tier("candidates")) == len(candidates)
+    assert eaf.media_descriptors[0]["MEDIA_URL"].startswith("file://")

@@ -344,7 +344,7 @@ def suggest_command(
     folder = output_folder(out_dir)
     observed, speech = _observe_and_listen(app, settings, film, folder, info, adult)
     suggestions = suggest(observed, speech, settings, model=model, goals=goals, profile=profile)
-    for path in save_suggestions(suggestions, folder, settings):
+    for path in save_suggestions(suggestions, speech, folder, settings):
         click.echo(str(path))
     if not app.quiet:
         Console(stderr=True).print(_candidates_table(suggestions))
@@ -360,11 +360,12 @@ def _observe_and_listen(
 ) -> tuple[Any, Any]:
     """Observations (reused when made from this film with these settings) and speech."""
     from vigvision.observe import Observed, observe_film
-    from vigvision.outputs import reusable_observed, save_observed, save_speech
+    from vigvision.outputs import reusable_observed, reusable_speech, save_observed, save_speech
     from vigvision.roles import apply_adult_choice, label_rows
     from vigvision.turns import Speech, analyse_speech
 
     observed: Observed | None = reusable_observed(folder, info, settings)
+    reused = observed is not None and adult is None
     if observed is None:
         with film_progress("Watching", info.duration_s, app.quiet) as advance:
             observed = observe_film(film, settings, adult=adult, progress=advance, info=info)
@@ -381,9 +382,13 @@ def _observe_and_listen(
         )
     speech = Speech(observable=False, duration_s=info.duration_s)
     if info.has_audio:
-        with film_progress("Listening", info.duration_s, app.quiet) as advance:
-            speech = analyse_speech(film, settings, observed.observations, progress=advance)
-        save_speech(speech, folder, info, settings)
+        saved = reusable_speech(folder, info, settings) if reused else None
+        if saved is not None:
+            speech = saved
+        else:
+            with film_progress("Listening", info.duration_s, app.quiet) as advance:
+                speech = analyse_speech(film, settings, observed.observations, progress=advance)
+            save_speech(speech, folder, info, settings)
     return observed, speech
 
 

@@ -20,13 +20,22 @@ from vigvision import __version__
 from vigvision.config import Settings
 from vigvision.cues.table import write_cues_csv
 from vigvision.errors import VigvisionError
+from vigvision.export.elan import write_eaf
 from vigvision.export.report import write_report
 from vigvision.film import FilmInfo
 from vigvision.observations import COLUMNS, SCHEMA, Observations
 from vigvision.observe import Observed
 from vigvision.roles import PersonSummary
 from vigvision.suggest import Suggestions
-from vigvision.turns import Speech, turn_taking, write_rttm, write_turns_csv
+from vigvision.turns import (
+    Segment,
+    Speaker,
+    Speech,
+    make_turns,
+    turn_taking,
+    write_rttm,
+    write_turns_csv,
+)
 
 
 def output_folder(path: Path) -> Path:
@@ -131,6 +140,38 @@ def reusable_observed(out_dir: Path, info: FilmInfo, settings: Settings) -> Obse
     )
 
 
+def reusable_speech(out_dir: Path, info: FilmInfo, settings: Settings) -> Speech | None:
+    """The speech analysis saved in ``out_dir``, if made from this film with these settings."""
+    path = out_dir / "speech.json"
+    if not path.is_file():
+        return None
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        wanted = settings.to_dict()
+        if saved["film"]["sha256"] != info.sha256 or any(
+            saved["settings"].get(k) != wanted[k] for k in ("audio", "voice")
+        ):
+            return None
+        if not saved["observable"]:
+            return Speech(observable=False, duration_s=info.duration_s)
+        segments = [Segment(**g) for g in saved["segments"]]
+        speakers = [
+            Speaker(**{k: (math.nan if v is None else v) for k, v in s.items()})  # type: ignore[arg-type]
+            for s in saved["speakers"]
+        ]
+    except (ValueError, KeyError, TypeError):
+        return None
+    voice = settings.voice
+    return Speech(
+        observable=True,
+        duration_s=info.duration_s,
+        speech=[(float(a), float(b)) for a, b in saved["speech"]],
+        segments=segments,
+        turns=make_turns(segments, voice.turn_gap_s, voice.monologue_s),
+        speakers=speakers,
+    )
+
+
 def observed_here(out_dir: Path, sha256: str) -> Path | None:
     """``observations.csv`` in ``out_dir`` if it was made from this very film."""
     table, summary = out_dir / "observations.csv", out_dir / "people.json"
@@ -165,13 +206,26 @@ def save_speech(speech: Speech, out_dir: Path, info: FilmInfo, settings: Setting
             for s in speech.speakers
         ],
         "turn_taking": turn_taking(speech),
+        "speech": [[round(a, 3), round(b, 3)] for a, b in speech.speech],
+        "segments": [
+            {
+                "start": round(g.start, 3),
+                "end": round(g.end, 3),
+                "speaker": g.speaker,
+                "person": g.person,
+                "role": g.role,
+            }
+            for g in speech.segments
+        ],
     }
     written.append(write_json(out_dir / "speech.json", summary))
     return written
 
 
-def save_suggestions(suggestions: Suggestions, out_dir: Path, settings: Settings) -> list[Path]:
-    """``candidates.json`` (the public contract), candidates.csv, cues.csv and report.html."""
+def save_suggestions(
+    suggestions: Suggestions, speech: Speech, out_dir: Path, settings: Settings
+) -> list[Path]:
+    """``candidates.json`` (the public contract), candidates.csv, cues.csv, report.html, .eaf."""
     info = suggestions.info
     data = {
         "schema": "vigvision.candidates/1",
@@ -215,4 +269,6 @@ def save_suggestions(suggestions: Suggestions, out_dir: Path, settings: Settings
     written.append(
         atomic_write(out_dir / "report.html", lambda path: write_report(suggestions, path))
     )
+    eaf = out_dir / f"{suggestions.info.path.stem}.eaf"
+    written.append(atomic_write(eaf, lambda path: write_eaf(suggestions, speech, path)))
     return written
