@@ -322,9 +322,6 @@ def suggest_command(
     reading offline). Observations of the same film with the same settings in --out are
     reused, so that changing --top, --goal or the lengths re-ranks in seconds.
     """
-    from vigvision.outputs import output_folder, save_suggestions
-    from vigvision.suggest import suggest
-
     overrides = {"suggest.top": top, "suggest.min_len_s": min_len, "suggest.max_len_s": max_len}
     settings = app.settings.with_overrides({k: v for k, v in overrides.items() if v is not None})
     if settings.suggest.min_len_s > settings.suggest.max_len_s:
@@ -335,6 +332,23 @@ def suggest_command(
         )
     if model is not None and not model.is_file():
         raise ConfigError(f"no model file at {model}", "check the path given to --model")
+    _suggest_into(app, settings, film, out_dir, adult, model, goals, profile)
+
+
+def _suggest_into(
+    app: App,
+    settings: Settings,
+    film: Path,
+    out_dir: Path,
+    adult: str | None,
+    model: Path | None = None,
+    goals: tuple[str, ...] = (),
+    profile: str | None = None,
+) -> Path:
+    """Observe, listen, suggest and write everything into ``out_dir``; the report's path."""
+    from vigvision.outputs import output_folder, save_suggestions
+    from vigvision.suggest import suggest
+
     info = probe(film)
     if not info.has_video:
         raise FilmError(
@@ -353,6 +367,42 @@ def suggest_command(
             f"no moments could be suggested in {film}: no adult and child were seen together",
             "check that two people's faces are seen; `vigvision observe --annotate` shows what is",
         )
+    return folder / "report.html"
+
+
+@cli.command("demo")
+@click.option(
+    "--out",
+    "out_dir",
+    default=Path("vigvision-demo"),
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the demonstration film and its results.",
+)
+@click.option("--no-open", is_flag=True, help="Do not open the report in a browser.")
+@click.pass_obj
+def demo_command(app: App, out_dir: Path, no_open: bool) -> None:
+    """A demonstration on a one-minute film vigvision makes itself (nothing is downloaded).
+
+    Two people in a room (from a public-domain photograph) taking turns to speak with
+    synthetic voices; vigvision finds the moments and opens report.html. On your own film:
+    vigvision suggest FILM --out FOLDER.
+    """
+    from vigvision.demo import make_demo_film
+    from vigvision.outputs import atomic_write, output_folder
+
+    folder = output_folder(out_dir)
+    film = folder / "demo-film.mp4"
+    if not film.is_file():
+        if not app.quiet:
+            click.echo("Making the demonstration film (once)...", err=True)
+        atomic_write(film, make_demo_film)
+    report = _suggest_into(app, app.settings, film, folder, adult="left")
+    click.echo(f"Open {report} in a browser to see the suggested moments.")
+    if not no_open and sys.stdout.isatty():
+        import webbrowser
+
+        webbrowser.open(report.resolve().as_uri())
 
 
 def _observe_and_listen(

@@ -53,7 +53,8 @@ def output_folder(path: Path) -> Path:
 
 def atomic_write(target: Path, write: Callable[[Path], None]) -> Path:
     """Run ``write(partial_path)`` then move the result onto ``target``."""
-    partial = target.with_name(f".{target.name}.partial")
+    # The ending stays last: writers such as FFmpeg choose the format by it.
+    partial = target.with_name(f".{target.stem}.partial{target.suffix}")
     try:
         write(partial)
         partial.replace(target)

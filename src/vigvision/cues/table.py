@@ -50,8 +50,8 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         head = attention.turned_towards(of(me, "facing_dx"), centre_x[me], centre_x[other])
         torso = attention.turned_towards(of(me, "body_dx"), centre_x[me], centre_x[other])
         towards[me] = attention.towards_with_body(head, torso)
-    face_w = np.nanmean(np.vstack([of(a, "w"), of(c, "w")]), axis=0) if len(grid) else np.zeros(0)
-    face_h = np.nanmean(np.vstack([of(a, "h"), of(c, "h")]), axis=0) if len(grid) else np.zeros(0)
+    face_w = _mean_of(of(a, "w"), of(c, "w"))
+    face_h = _mean_of(of(a, "h"), of(c, "h"))
     distance = attention.distance_in_faces(
         centre_x[a], centre_y[a], centre_x[c], centre_y[c], face_w
     )
@@ -90,6 +90,15 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
             initiatives, grid, warmth, _RECEIVE_WITHIN_S, 1.0
         )
     return PairCues(pair, grid, cues)
+
+
+def _mean_of(first: Series, second: Series) -> Series:
+    """The mean of two series where either is seen, NaN where neither is."""
+    both = np.vstack([first, second])
+    seen = np.isfinite(both)
+    total = np.where(seen, both, 0.0).sum(axis=0)
+    count = seen.sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def write_cues_csv(all_cues: list[PairCues], path: Path) -> None:

@@ -9,14 +9,11 @@ belongs to moves; that ties voices to tracked people where faces are seen.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import uniform_filter1d
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
-from sklearn.mixture import GaussianMixture
-from sklearn.preprocessing import normalize
 
 from vigvision.config import VoiceSettings
 from vigvision.observations import Observations
@@ -58,6 +55,8 @@ def label_voices(
     features: VoiceFeatures, speech: Intervals, settings: VoiceSettings
 ) -> NDArray[np.int64]:
     """The voice of every 10 ms frame (−1 outside speech), voices numbered 0, 1, …"""
+    from sklearn.mixture import GaussianMixture  # imported here: slow, and only for listening
+
     mask = _speech_mask(features, speech)
     labels = np.full(len(mask), -1, np.int64)
     windows = _windows(speech, settings.window_s, settings.window_hop_s)
@@ -84,7 +83,7 @@ def label_voices(
 
 
 def _supervectors(
-    background: GaussianMixture,
+    background: Any,
     frames: NDArray[np.float64],
     features: VoiceFeatures,
     windows: list[tuple[float, float]],
@@ -108,6 +107,11 @@ def _group(
     described: NDArray[np.float64], settings: VoiceSettings
 ) -> tuple[int, NDArray[np.int64]]:
     """How many voices, and which one each window is (k-means on the reduced vectors)."""
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import normalize
+
     dims = min(20, len(described) - 1, described.shape[1])
     reduced = normalize(PCA(dims, random_state=0).fit_transform(described))
     best = (1, np.zeros(len(reduced), np.int64), settings.min_voice_separation)
@@ -133,6 +137,8 @@ def _relabel_by_voice_models(
     rng: np.random.Generator,
 ) -> NDArray[np.int64]:
     """A model per voice re-labels every speech frame, a few times over (re-segmentation)."""
+    from sklearn.mixture import GaussianMixture
+
     for _ in range(5):
         likelihood = np.full((len(labels), count), -1e3)
         for voice in range(count):
