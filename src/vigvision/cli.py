@@ -557,3 +557,7 @@ def _run(args: list[str], debug: bool) -> int:
 
 def _say_error(message: str) -> None:
     click.echo(f"error: {message}", err=True)
+
+
+if __name__ == "__main__":
+    main()

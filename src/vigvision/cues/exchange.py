@@ -63,8 +63,8 @@ def at_events(grid: Grid, events: list[tuple[float, float]]) -> Series:
     return out
 
 
-def exchanges(speech: Speech, speakers: tuple[str, str]) -> list[tuple[float, float]]:
-    """(time, silence before) where the turn passes from one of the two speakers to the other."""
+def exchanges(speech: Speech, speakers: tuple[str, ...]) -> list[tuple[float, float]]:
+    """(time, silence before) where the turn passes from one of the speakers to another."""
     pair = set(speakers)
     return [
         (t.start, max(t.gap_before_s, 0.0))

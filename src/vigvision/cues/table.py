@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from vigvision.cues import attention, exchange
-from vigvision.cues.grid import Grid, Series, sample, speaking_person
+from vigvision.cues.grid import Grid, Series, sample, speaking, speaking_person
 from vigvision.cues.pairs import Pair
 from vigvision.observations import Observations
 from vigvision.turns import Speech
@@ -60,8 +60,24 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         "closeness": attention.closeness(distance),
         "distance_faces": distance,
     }
-    adult_speaks, child_speaks = speaking_person(grid, speech, a), speaking_person(grid, speech, c)
-    speakers = (f"person{a}", f"person{c}")
+    heard_as = {seg.person for seg in speech.segments}
+    if a in heard_as or c in heard_as:
+        adult_speaks, child_speaks = (
+            speaking_person(grid, speech, a),
+            speaking_person(grid, speech, c),
+        )
+        speakers: tuple[str, ...] = (f"person{a}", f"person{c}")
+        adult_voice, child_voice = speakers
+    else:
+        # Nobody was seen speaking (faces small, turned, mouths hidden): the voices heard
+        # are taken as the pair's, by the role their pitch suggests.
+        adult_speaks, child_speaks = (
+            speaking(grid, speech, "adult"),
+            speaking(grid, speech, "child"),
+        )
+        speakers = tuple(sorted({seg.speaker for seg in speech.segments}))
+        roles = {s.role: s.speaker for s in sorted(speech.speakers, key=lambda s: -s.speech_s)}
+        adult_voice, child_voice = roles.get("adult", ""), roles.get("child", "")
     passes = exchange.exchanges(speech, speakers)
     cues["turn_exchange"] = exchange.events_on_grid(grid, [t for t, _ in passes], speech.observable)
     cues["response_gap_s"] = exchange.at_events(grid, passes)
@@ -77,7 +93,7 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         with np.errstate(invalid="ignore"):
             cues["shared_smile"] = np.minimum(adult_smile, child_smile)
         initiatives = exchange.child_initiatives(
-            speech.turns, speakers[1], speakers[0], _INITIATIVE_PAUSE_S
+            speech.turns, child_voice, adult_voice, _INITIATIVE_PAUSE_S
         )
         cues["child_initiative"] = exchange.events_on_grid(
             grid, [i.t for i in initiatives], speech.observable
