@@ -64,11 +64,14 @@ def _mean(values: Series) -> float:
 
 def window_features(cues: PairCues, start: float, end: float) -> dict[str, float]:
     """The features of [start, end) for one pair (NaN: not observable in the window)."""
-    inside = (cues.grid.t >= start) & (cues.grid.t < end)
+    # The grid is regular: a window is a slice of it (no mask over the whole film).
+    step = cues.grid.step
+    inside = slice(max(0, math.ceil(start / step - 1e-9)), max(0, math.ceil(end / step - 1e-9)))
+    count = len(cues.grid.t[inside])
     minutes = max(end - start, 1e-9) / 60
 
     def part(name: str) -> Series:
-        return cues.cues[name][inside] if name in cues.cues else np.full(int(inside.sum()), np.nan)
+        return cues.cues[name][inside] if name in cues.cues else np.full(count, np.nan)
 
     features = {
         name: max(0.0, _mean(part(name))) if name in cues.cues else math.nan for name in _LEVELS
@@ -113,7 +116,7 @@ def window_features(cues: PairCues, start: float, end: float) -> dict[str, float
         ):
             features[name] = math.nan
     features["faces_seen"] = (
-        float(np.isfinite(part("facing_each_other")).mean()) if inside.any() else 0.0
+        float(np.isfinite(part("facing_each_other")).mean()) if count else 0.0
     )
     features["voices_heard"] = 1.0 if heard else 0.0
     return {name: features.get(name, math.nan) for name in FEATURES}
