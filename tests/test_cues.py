@@ -107,3 +107,29 @@ def test_real_film_facing_each_other_and_mirrored_away(media: Path, tmp_path: Pa
             "facing_each_other"
         ]
         assert (np.nanmean(cue) > 0.4) if expect_high else (np.nanmean(cue) < 0.05)
+
+
+def test_movements_in_step_are_synchronous_and_unrelated_ones_are_not() -> None:
+    from vigvision.windows import movement_synchrony
+
+    rng = np.random.default_rng(3)
+
+    def moving() -> np.ndarray:  # bodies move smoothly: motion energy over half a second
+        return np.convolve(rng.random(100), np.ones(3) / 3, mode="same")
+
+    adult = moving()
+    answering = np.roll(adult, 3) + 0.02 * rng.random(100)  # the child moves 0.6 s later
+    elsewhere = moving()
+    assert movement_synchrony(adult, answering, step=0.2) > 0.8
+    assert movement_synchrony(adult, elsewhere, step=0.2) < 0.3
+    unseen = np.full(100, np.nan)
+    assert math.isnan(movement_synchrony(adult, unseen, step=0.2))
+
+
+def test_motion_energy_follows_the_moving_person(media: Path) -> None:
+    table = observed("two_seated_facing.mp4").observations
+    left, right = sorted(table.people, key=lambda p: float(np.median(table.of_person(p)["x"])))
+    # The man on the left gestures with his arm; the man on the right sits still.
+    assert np.nanmean(table.of_person(left)["motion"]) > np.nanmean(
+        table.of_person(right)["motion"]
+    )

@@ -66,8 +66,9 @@ def describe(
     by_child = sum(1 for t in turns if t.speaker == child)
     by_adult = sum(1 for t in turns if t.speaker == adult)
     if len(passes) >= 2:
-        share = f"{a} {by_adult}, {c} {by_child}" if roles_known else f"{by_adult} and {by_child}"
-        said.append(f"the turn passes between them {len(passes)} times ({share} turns)")
+        said.append(f"the turn passes between them {len(passes)} times")
+        if by_adult and by_child and roles_known:
+            said[-1] += f" ({a} {by_adult}, {c} {by_child} turns)"
     answers = [t.gap_before_s for t in passes if t.speaker == adult and t.previous_speaker == child]
     if answers and roles_known:
         wait = sorted(answers)[len(answers) // 2]

@@ -48,6 +48,8 @@ COLUMNS: Final[dict[str, str]] = {
     "shoulder_x": "middle of the shoulders, fraction of the frame width",
     "shoulder_y": "middle of the shoulders, fraction of the frame height",
     "shoulder_w": "distance between the shoulders, fraction of the frame width",
+    "motion": "motion energy: share of the person's region (head and upper body) that changed "
+    "since the previous analysed frame, 0-1",
 }
 _INTEGER: Final = {"frame", "person", "face_mesh"}
 _TEXT: Final = {"role"}

@@ -30,6 +30,26 @@ from vigvision.tracking import Person, PersonTracker, appearance_signature, cent
 
 # Searching again this soon at the earliest when someone followed has just been missed.
 _RESEARCH_AFTER_S = 0.3
+# Motion energy is measured on a grey copy this wide, where a pixel changing by more than
+# the threshold (0-255) counts as movement: sensor noise stays below it.
+_MOTION_WIDTH = 320
+_MOTION_THRESHOLD = 12
+
+
+def motion_energy(changed: NDArray[np.bool_] | None, face: NDArray[Any], frame_width: int) -> float:
+    """Share of a person's region (head and upper body) that changed: 0 still … 1 all moving.
+
+    As in Motion Energy Analysis: the frame-to-frame change inside a region around the
+    person, here three face widths wide and four face heights tall from the forehead.
+    """
+    if changed is None:
+        return math.nan
+    scale = changed.shape[1] / frame_width
+    x, y, w, h = (float(v) * scale for v in face)
+    left, right = max(0, int(x - w)), min(changed.shape[1], int(x + 2 * w))
+    top, bottom = max(0, int(y)), min(changed.shape[0], int(y + 4 * h))
+    region = changed[top:bottom, left:right]
+    return float(region.mean()) if region.size else math.nan
 
 
 @dataclass(frozen=True)
@@ -99,6 +119,7 @@ class _Watcher:
         self.keep_landmarks = keep_landmarks
         self.frames = 0
         self.colours: NDArray[Any] | None = None
+        self.previous_grey: NDArray[Any] | None = None
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vigvision-measure")
 
     def look(self, index: int, t: float, image: NDArray[Any]) -> None:
@@ -113,9 +134,23 @@ class _Watcher:
             self._search(t, image, seen)
         self._release_measurers(t)
         height, width = image.shape[:2]
+        changed = self._changed_pixels(image)
         for person_id, face in seen.items():
             body = self._body(person_id, t, image, face)
             self._add_row(index, t, person_id, face, body, width, height)
+            self.rows[-1]["motion"] = motion_energy(changed, face.box, width)
+
+    def _changed_pixels(self, image: NDArray[Any]) -> NDArray[np.bool_] | None:
+        """Where the picture changed since the previous analysed frame (small grey copy)."""
+        height, width = image.shape[:2]
+        grey = cv2.cvtColor(
+            cv2.resize(image, (_MOTION_WIDTH, max(1, _MOTION_WIDTH * height // width))),
+            cv2.COLOR_RGB2GRAY,
+        )
+        previous, self.previous_grey = self.previous_grey, grey
+        if previous is None or previous.shape != grey.shape:
+            return None
+        return np.asarray(cv2.absdiff(grey, previous) > _MOTION_THRESHOLD)
 
     def _is_scene_cut(self, image: NDArray[Any]) -> bool:
         """Whether the colours changed at once, as at a cut between two shots."""

@@ -69,7 +69,7 @@ def suggest(
     options = settings.suggest
     duration = observed.info.duration_s
     grid = Grid.over(duration, options.grid_step_s)
-    pairs = pairs_of(observed.people)
+    pairs = pairs_of(observed.people, observed.observations)
     all_cues = [pair_cues(pair, observed.observations, speech, grid) for pair in pairs]
     principles = load_principles()
     chosen_goals = _goal_principles(goals, principles)

@@ -113,19 +113,23 @@ def analyse_speech(
     )
     features = describe(samples, t0)
     labels = label_voices(features, speech, voice)
-    # Each 10 ms of speech goes to the person seen speaking then, else to the voice's owner.
+    # Each 10 ms of speech is said by the person seen speaking then (a positive id); else it
+    # stays its voice's, with the person that voice was most often seen as (a negative id):
+    # two voices taking turns stay two speakers even when both were once seen on one face.
     times = features.t0 + np.arange(len(labels)) * (HOP / RATE)
-    seen = seen_speaking(times, observations, voice.mouth_margin)
+    seen = seen_speaking(times, observations, voice.mouth_margin, voices=labels)
     owners = owners_of_voices(labels, seen)
-    owner_of_frame = np.array([owners.get(int(v), 0) for v in labels], np.int64)
+    owner_of_frame = np.array([-owners.get(int(v), 0) for v in labels], np.int64)
     person_of_frame = np.where(labels < 0, 0, np.where(seen > 0, seen, owner_of_frame))
-    runs = _runs(features, np.where(labels < 0, -1, labels * _PEOPLE + person_of_frame))
-    people = [code % _PEOPLE or None for _, _, code in runs]
-    runs = [(start, end, code // _PEOPLE) for start, end, code in runs]
+    codes = np.where(labels < 0, -1, labels * (2 * _PEOPLE) + person_of_frame + _PEOPLE)
+    runs = [
+        (start, end, code // (2 * _PEOPLE), code % (2 * _PEOPLE) - _PEOPLE)
+        for start, end, code in _runs(features, codes)
+    ]
     names = _name_speakers(features, labels, person_of_frame, observations, settings)
     segments = [
-        Segment(start, end, names[(v, person)].speaker, person, names[(v, person)].role)
-        for (start, end, v), person in zip(runs, people, strict=True)
+        Segment(start, end, names[(v, pid)].speaker, names[(v, pid)].person, names[(v, pid)].role)
+        for start, end, v, pid in runs
     ]
     speakers = {(s.speaker): s for s in names.values()}
     return Speech(
@@ -139,7 +143,7 @@ def analyse_speech(
 
 
 def _runs(features: VoiceFeatures, labels: NDArray[np.int64]) -> list[tuple[float, float, int]]:
-    """Runs of one voice as (start, end, voice), in seconds."""
+    """Runs of one label (−1: silence) as (start, end, label), in seconds."""
     runs = []
     step = HOP / RATE
     padded = np.concatenate([[-1], labels, [-1]])
@@ -158,31 +162,34 @@ def _name_speakers(
     person_of_frame: NDArray[np.int64],
     observations: Observations | None,
     settings: Settings,
-) -> dict[tuple[int, int | None], Speaker]:
-    """A speaker per person seen speaking, and per voice heard without a face to it.
+) -> dict[tuple[int, int], Speaker]:
+    """A speaker per person seen speaking, and per voice otherwise (with its likely owner).
 
-    Keyed by (voice, person): every voice a person spoke with maps to that person.
+    Keyed by (voice, id): a positive id is a person seen speaking, a negative one the owner
+    of an unseen voice, 0 nobody.
     """
     roles: dict[int, str] = {}
     if observations is not None:
-        for seen in observations.people:
-            roles[seen] = str(observations.of_person(seen)["role"][0])
+        for someone in observations.people:
+            roles[someone] = str(observations.of_person(someone)["role"][0])
     step = HOP / RATE
     frames: dict[str, NDArray[np.bool_]] = {}
-    keys: dict[tuple[int, int | None], str] = {}
+    keys: dict[tuple[int, int], str] = {}
+    owner: dict[str, int | None] = {}
     for voice in sorted(set(labels[labels >= 0].tolist())):
         for pid in sorted(set(person_of_frame[labels == voice].tolist())):
-            name = f"person{pid}" if pid else f"voice_{voice + 1}"
-            keys[(voice, pid or None)] = name
+            name = f"person{pid}" if pid > 0 else f"voice_{voice + 1}"
+            keys[(voice, pid)] = name
+            owner[name] = pid if pid > 0 else (-pid if pid < 0 else owner.get(name))
             mine = (labels == voice) & (person_of_frame == pid)
             frames[name] = frames[name] | mine if name in frames else mine
     pitches = {name: _median_pitch(features, mask) for name, mask in frames.items()}
     heard = [p for p in pitches.values() if math.isfinite(p)]
     speakers: dict[str, Speaker] = {}
     for name, mask in frames.items():
-        person = int(name.removeprefix("person")) if name.startswith("person") else None
+        person = owner[name]
         if person is not None and roles.get(person, "unknown") != "unknown":
-            role, reason = roles[person], f"person {person}, seen speaking"
+            role, reason = roles[person], f"person {person}"
         else:
             role, reason = role_from_pitch(pitches[name], heard, settings.voice)
         speakers[name] = Speaker(

@@ -32,6 +32,7 @@ FEATURES: Final = (
     "child_initiatives",
     "adult_waits",
     "adult_receives",
+    "movement_synchrony",
     "faces_seen",
     "voices_heard",
 )
@@ -60,6 +61,47 @@ _QUICK_S: Final = (0.5, 2.0)
 def _mean(values: Series) -> float:
     seen = values[np.isfinite(values)]
     return float(np.mean(seen)) if len(seen) else math.nan
+
+
+# Movements answering each other within this lag (seconds) count as in step.
+_MAX_LAG_S: Final = 1.5
+# Correlation above chance (0-1) that counts as fully in step (1.0).
+_FULL_SYNCHRONY: Final = 0.5
+
+
+def _lagged_correlation(a: Series, b: Series, max_lag: int, lag_step: int) -> float:
+    best = math.nan
+    for lag in range(-max_lag, max_lag + 1, lag_step):
+        x, y = (a[: len(a) - lag], b[lag:]) if lag >= 0 else (a[-lag:], b[: len(b) + lag])
+        both = np.isfinite(x) & np.isfinite(y)
+        if both.sum() < 8:
+            continue
+        xs, ys = x[both], y[both]
+        if np.std(xs) == 0 or np.std(ys) == 0:
+            continue
+        value = float(np.corrcoef(xs, ys)[0, 1])
+        best = value if not math.isfinite(best) else max(best, value)
+    return best
+
+
+def movement_synchrony(first: Series, second: Series, step: float) -> float:
+    """0-1: how much two people's movements go together, above what chance gives.
+
+    The best correlation of their motion energy within ±1.5 s of lag, minus the same for
+    the second person's motion shifted in time by half the window (a chance level, as in
+    Motion Energy Analysis). NaN when either was not seen for most of the window.
+    """
+    seen = np.isfinite(first) & np.isfinite(second)
+    if len(first) == 0 or seen.mean() < 0.5:
+        return math.nan
+    max_lag = max(1, round(_MAX_LAG_S / step))
+    lag_step = max(1, round(0.4 / step))
+    together = _lagged_correlation(first, second, max_lag, lag_step)
+    if not math.isfinite(together) or len(second) < 4 * max_lag:
+        return math.nan
+    chance = _lagged_correlation(first, np.roll(second, len(second) // 2), max_lag, lag_step)
+    chance_level = chance if math.isfinite(chance) else 0.0
+    return float(np.clip((together - chance_level) / _FULL_SYNCHRONY, 0.0, 1.0))
 
 
 def window_features(cues: PairCues, start: float, end: float) -> dict[str, float]:
@@ -115,9 +157,10 @@ def window_features(cues: PairCues, start: float, end: float) -> dict[str, float
             "adult_waits",
         ):
             features[name] = math.nan
-    features["faces_seen"] = (
-        float(np.isfinite(part("facing_each_other")).mean()) if count else 0.0
+    features["movement_synchrony"] = movement_synchrony(
+        part("motion_first"), part("motion_second"), cues.grid.step
     )
+    features["faces_seen"] = float(np.isfinite(part("facing_each_other")).mean()) if count else 0.0
     features["voices_heard"] = 1.0 if heard else 0.0
     return {name: features.get(name, math.nan) for name in FEATURES}
 

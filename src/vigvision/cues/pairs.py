@@ -1,15 +1,17 @@
 """Which adult-child pairs a film's cues are computed for.
 
 VIG films are often one adult with one child, and groups are real too (a nurture group, a
-class): every adult is paired with every child. Where roles are unknown, the two people
-seen most form a pair whose adult is not known, and only cues that need no roles (facing
-each other, closeness, turns passing) are computed for it.
+class): every adult is paired with every child. Where roles are unknown, every two people
+seen together for a while form a pair whose adult is not known, and only cues that need no
+roles (facing each other, closeness, turns passing) are computed for it. Each window then
+takes the pair it evidences best.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vigvision.observations import Observations
 from vigvision.roles import PersonSummary
 
 
@@ -27,8 +29,8 @@ class Pair:
         return f"person {self.adult} with person {self.child}"
 
 
-def pairs_of(people: list[PersonSummary]) -> list[Pair]:
-    """Adult-child pairs; or the two people seen most when roles are unknown."""
+def pairs_of(people: list[PersonSummary], observations: Observations | None = None) -> list[Pair]:
+    """Adult-child pairs; or, with roles unknown, the people seen together the longest."""
     if not people:
         return []
     most = max(p.frames for p in people)
@@ -37,8 +39,33 @@ def pairs_of(people: list[PersonSummary]) -> list[Pair]:
     children = [p.person for p in present if p.role == "child"]
     if adults and children:
         return [Pair(a, c, True) for a in adults for c in children]
-    ranked = sorted(present, key=lambda p: -p.frames)
-    if len(ranked) < 2:
-        return []
-    first, second = sorted(p.person for p in ranked[:2])
-    return [Pair(first, second, False)]
+    if observations is None:
+        ranked = sorted(present, key=lambda p: -p.frames)
+        if len(ranked) < 2:
+            return []
+        first, second = sorted(p.person for p in ranked[:2])
+        return [Pair(first, second, False)]
+    together = _frames_together(observations)
+    pairs = [(count, a, b) for (a, b), count in together.items() if count >= MIN_FRAMES_TOGETHER]
+    pairs.sort(reverse=True)
+    return [Pair(a, b, False) for _, a, b in pairs[:MAX_PAIRS]]
+
+
+# Two people count as a pair when seen together in at least this many analysed frames...
+MIN_FRAMES_TOGETHER = 25
+# ... and at most this many pairs are followed (the ones seen together the longest).
+MAX_PAIRS = 6
+
+
+def _frames_together(observations: Observations) -> dict[tuple[int, int], int]:
+    """For every two people, the number of analysed frames that show both."""
+    by_frame: dict[int, list[int]] = {}
+    for frame, person in zip(observations["frame"], observations["person"], strict=True):
+        by_frame.setdefault(int(frame), []).append(int(person))
+    together: dict[tuple[int, int], int] = {}
+    for people in by_frame.values():
+        people.sort()
+        for i, a in enumerate(people):
+            for b in people[i + 1 :]:
+                together[(a, b)] = together.get((a, b), 0) + 1
+    return together

@@ -59,6 +59,9 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         "facing_each_other": attention.facing_each_other(towards[a], towards[c]),
         "closeness": attention.closeness(distance),
         "distance_faces": distance,
+        # Each one's motion energy: their movement synchrony is a window feature.
+        "motion_first": of(a, "motion"),
+        "motion_second": of(c, "motion"),
     }
     heard_as = {seg.person for seg in speech.segments}
     if a in heard_as or c in heard_as:
@@ -78,7 +81,9 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         speakers = tuple(sorted({seg.speaker for seg in speech.segments}))
         roles = {s.role: s.speaker for s in sorted(speech.speakers, key=lambda s: -s.speech_s)}
         adult_voice, child_voice = roles.get("adult", ""), roles.get("child", "")
-    passes = exchange.exchanges(speech, speakers)
+    # The turn passing counts whoever the voices were given to: who speaks is less certain
+    # than that the speaker changed.
+    passes = exchange.exchanges(speech, tuple(sorted({seg.speaker for seg in speech.segments})))
     cues["turn_exchange"] = exchange.events_on_grid(grid, [t for t, _ in passes], speech.observable)
     cues["response_gap_s"] = exchange.at_events(grid, passes)
     cues["adult_speaks"], cues["child_speaks"] = adult_speaks, child_speaks

@@ -24,6 +24,11 @@ _FRAME_S = 0.01
 # Frames used at most to fit a model: more adds time, not accuracy.
 _FIT_FRAMES = 20000
 _SMOOTH_S = 0.7
+# How closely a mouth's movement must follow the speech (correlation over the film) for
+# the mouth to name a voice.
+_MOUTH_FOLLOWS_SPEECH = 0.2
+# Frames (10 ms) of speech and of silence a face must be seen through to be checked.
+_COMPARE_FRAMES = 500
 
 
 def _speech_mask(features: VoiceFeatures, speech: Intervals) -> NDArray[np.bool_]:
@@ -160,17 +165,20 @@ def seen_speaking(
     times: NDArray[np.float64],
     observations: Observations | None,
     margin: float,
+    voices: NDArray[np.int64] | None = None,
     window_s: float = 1.0,
 ) -> NDArray[np.int64]:
     """At each time, the person whose mouth clearly moves most (0 where nobody clearly does).
 
-    A person's mouth activity is the spread of their mouth opening over ``window_s`` around
+    Only mouths whose movement follows one of the ``voices`` (voice per time, −1 silent)
+    over the film count. A
+    person's mouth activity is the spread of their mouth opening over ``window_s`` around
     each analysed frame; it must exceed everyone else's by ``margin``. A face not seen at
     a time gives no evidence either way.
     """
-    speaking = np.zeros(len(times), np.int64)
+    speaker_at = np.zeros(len(times), np.int64)
     if observations is None or len(observations) == 0 or len(times) == 0:
-        return speaking
+        return speaker_at
     people = observations.people
     activity = np.full((len(people), len(times)), np.nan)
     for row, person in enumerate(people):
@@ -188,17 +196,45 @@ def seen_speaking(
         )
         near = np.abs(t[nearer] - times) <= 1.5 * step
         activity[row] = np.where(near, spread[nearer], np.nan)
+    if voices is not None:
+        # A mouth counts only if it moves more while someone speaks than in silence: a face
+        # talking on a loop, or chewing, moves whether or not a voice is heard.
+        speech = voices >= 0
+        for row in range(len(people)):
+            if _follows(activity[row], speech) < _MOUTH_FOLLOWS_SPEECH:
+                activity[row] = np.nan
+    speaker_at[:] = _most_active(activity, people, margin)
+    return speaker_at
+
+
+def _most_active(
+    activity: NDArray[np.float64], people: list[int], margin: float
+) -> NDArray[np.int64]:
+    """Per time, the person whose mouth moves clearly more than everyone else's (else 0)."""
+    speaker_at = np.zeros(activity.shape[1], np.int64)
     filled = np.where(np.isfinite(activity), activity, -np.inf)
     ranked = np.sort(filled, axis=0)
     best = np.argmax(filled, axis=0)
-    runner_up = (
-        np.where(np.isfinite(ranked[-2]), ranked[-2], 0.0)
-        if len(people) > 1
-        else np.zeros(len(times))
-    )
+    if len(people) > 1:
+        runner_up = np.where(np.isfinite(ranked[-2]), ranked[-2], 0.0)
+    else:
+        runner_up = np.zeros(activity.shape[1])
     clear = np.isfinite(ranked[-1]) & (ranked[-1] - runner_up >= margin)
-    speaking[clear] = np.array(people)[best[clear]]
-    return speaking
+    speaker_at[clear] = np.array(people)[best[clear]]
+    return speaker_at
+
+
+def _follows(activity: NDArray[np.float64], speech: NDArray[np.bool_]) -> float:
+    """Correlation between a mouth's activity and speech being heard, while it is seen.
+
+    1 (no evidence against) unless the face was seen through at least ``_COMPARE_FRAMES``
+    of speech and of silence, the only way to tell whether it moves with the voices.
+    """
+    seen = np.isfinite(activity)
+    heard, quiet = int((speech & seen).sum()), int((~speech & seen).sum())
+    if min(heard, quiet) < _COMPARE_FRAMES or np.std(activity[seen]) == 0:
+        return 1.0
+    return float(np.corrcoef(activity[seen], speech[seen].astype(float))[0, 1])
 
 
 def owners_of_voices(labels: NDArray[np.int64], seen: NDArray[np.int64]) -> dict[int, int]:
