@@ -147,4 +147,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from vigvision.logs import NativeNoiseFilter
+
+    noise = NativeNoiseFilter()  # MediaPipe's start-up chatter, as the command line hides it
+    try:
+        main()
+    finally:
+        noise.close()
