@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import av
 import av.container
@@ -44,6 +44,9 @@ Samples = NDArray[np.float32]
 _QUICKTIME_SUFFIXES: Final = {".mp4", ".mov", ".m4v", ".m4a", ".3gp"}
 _QUICKTIME_FIRST_BOXES: Final = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"}
 _HASH_BLOCK: Final = 1 << 20
+# How much a decoder may skip, and up to which analysis rate (a share of the film's rate).
+SkipLevel = Literal["BIDIR", "NONREF"]
+_SKIP_LEVELS: Final[tuple[tuple[SkipLevel, float], ...]] = (("BIDIR", 0.25), ("NONREF", 0.5))
 # Frame durations that differ by more than this fraction mark a variable frame rate.
 _VFR_SPREAD: Final = 0.05
 
@@ -502,12 +505,17 @@ class FrameReader:
             context = video.codec_context
             context.thread_type = "AUTO"
             context.thread_count = self.threads
-            # Frames no other frame refers to can go undecoded while those left are still
-            # denser than the analysis grid; as soon as a gap would miss a sampling instant
-            # (e.g. IBBP at 25 fps leaves 8 fps), every frame is decoded again.
-            skipping = bool(step) and self.fps <= self.film_fps / 2
+            # Frames the analysis does not need can go undecoded while those left are still
+            # denser than its grid: all B-frames (only B-frames refer to them) at a quarter
+            # of the film's rate or less, else those no frame refers to. As soon as a gap
+            # would miss a sampling instant (e.g. IBBP at 25 fps leaves 8 fps), the decoder
+            # steps back to skipping less, then to every frame.
+            levels = [
+                level for level, share in _SKIP_LEVELS if step and self.fps <= self.film_fps * share
+            ]
+            skipping = bool(levels)
             if skipping:
-                context.skip_frame = "NONREF"
+                context.skip_frame = levels[0]
             origin = _origin_s(container)
             time_base = video.time_base or Fraction(1, 90000)
             if self.start_s > 0:
@@ -535,9 +543,10 @@ class FrameReader:
                     if t <= last_t:
                         continue  # out of order or repeated: keep times increasing
                     if skipping and np.isfinite(last_t) and t - last_t > step:
-                        skipping = False
-                        context.skip_frame = "DEFAULT"
-                        log.debug("decoding every frame from %.2f s on", t)
+                        levels = levels[1:]
+                        skipping = bool(levels)
+                        context.skip_frame = levels[0] if levels else "DEFAULT"
+                        log.debug("decoding more frames from %.2f s on", t)
                     last_t = t
                     if t >= self.start_s:
                         yield t, frame
