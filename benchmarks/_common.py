@@ -8,6 +8,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,14 @@ def run_isolated(module: str, *args: str) -> dict[str, Any]:
         sys.exit(f"{module} {' '.join(args)} failed:\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def run_quietly(main: Callable[[], None]) -> None:
+    """Run a benchmark with MediaPipe's start-up chatter hidden, as the command line does."""
+    from vigvision.logs import NativeNoiseFilter
+
+    noise = NativeNoiseFilter()
+    try:
+        main()
+    finally:
+        noise.close()

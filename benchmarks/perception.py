@@ -24,7 +24,7 @@ if __package__ in (None, ""):
 import av
 import numpy as np
 
-from benchmarks._common import CACHE, MEDIA, looped_film, peak_rss_mb, run_isolated
+from benchmarks._common import CACHE, MEDIA, looped_film, peak_rss_mb, run_isolated, run_quietly
 from vigvision.config import load_settings
 from vigvision.film import FilmWriter, FrameReader, loop_film, probe
 
@@ -120,10 +120,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from vigvision.logs import NativeNoiseFilter
-
-    noise = NativeNoiseFilter()  # MediaPipe's start-up chatter, as the command line hides it
-    try:
-        main()
-    finally:
-        noise.close()
+    run_quietly(main)

@@ -17,7 +17,7 @@ if __package__ in (None, ""):
 
 import numpy as np
 
-from benchmarks._common import MEDIA
+from benchmarks._common import MEDIA, run_quietly
 from vigvision.config import load_settings
 from vigvision.film import FilmWriter, FrameReader
 from vigvision.observations import Observations
@@ -135,10 +135,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from vigvision.logs import NativeNoiseFilter
-
-    noise = NativeNoiseFilter()  # MediaPipe's start-up chatter, as the command line hides it
-    try:
-        main()
-    finally:
-        noise.close()
+    run_quietly(main)

@@ -27,21 +27,14 @@ import numpy as np
 from pyannote.core import Annotation, Segment
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from benchmarks._common import MEDIA, looped_film
-from vigvision.compose import Talk, load_clip, side_by_side_conversation
+from benchmarks._common import MEDIA, looped_film, run_quietly
+from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
 from vigvision.observe import observe_film
 from vigvision.turns import Speech, analyse_speech, read_rttm
 
 SETTINGS = load_settings()
-CONVERSATION = [
-    Talk(0, 0.0, 2.5),
-    Talk(1, 0.5, 2.5),
-    Talk(0, 2.5, 2.5),
-    Talk(1, 3.0, 2.5),
-    Talk(0, 5.0, 2.0),
-    Talk(1, 5.5, 2.5),
-]
+CONVERSATION = TAKING_TURNS
 
 
 def annotation(segments: list[tuple[float, float, str]]) -> Annotation:
@@ -147,10 +140,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    from vigvision.logs import NativeNoiseFilter
-
-    noise = NativeNoiseFilter()  # MediaPipe's start-up chatter, as the command line hides it
-    try:
-        main()
-    finally:
-        noise.close()
+    run_quietly(main)

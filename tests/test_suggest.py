@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_cli import vigvision
-from vigvision.compose import Talk, load_clip, side_by_side_conversation
+from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
 from vigvision.ranking import Window, rank, snap_to_pauses
 
@@ -53,14 +53,7 @@ def conversation(tmp_path_factory: pytest.TempPathFactory) -> Path:
         load_clip(MEDIA / "adult_talking_head.mp4"),
         load_clip(MEDIA / "child_face_closeup.mp4"),
     )
-    talks = [
-        Talk(0, 0.0, 2.5),
-        Talk(1, 0.5, 2.5),
-        Talk(0, 2.5, 2.5),
-        Talk(1, 3.0, 2.5),
-        Talk(0, 5.0, 2.0),
-        Talk(1, 5.5, 2.5),
-    ]
+    talks = TAKING_TURNS
     side_by_side_conversation(adult, child, talks, folder / "conversation.mp4")
     return folder / "conversation.mp4"
 

@@ -13,7 +13,7 @@ from pyannote.metrics.diarization import DiarizationErrorRate
 
 from tests.films import make_film
 from tests.test_cli import vigvision
-from vigvision.compose import Talk, load_clip, side_by_side_conversation
+from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
 from vigvision.observe import observe_film
 from vigvision.turns import Segment as Said
@@ -105,14 +105,7 @@ def test_the_person_seen_speaking_is_named(media: Path, tmp_path: Path) -> None:
         load_clip(media / "adult_talking_head.mp4"),
         load_clip(media / "child_face_closeup.mp4"),
     )
-    talks = [
-        Talk(0, 0.0, 2.5),
-        Talk(1, 0.5, 2.5),
-        Talk(0, 2.5, 2.5),
-        Talk(1, 3.0, 2.5),
-        Talk(0, 5.0, 2.0),
-        Talk(1, 5.5, 2.5),
-    ]
+    talks = TAKING_TURNS
     truth = side_by_side_conversation(adult, child, talks, tmp_path / "talk.mp4")
     observed = observe_film(tmp_path / "talk.mp4", load_settings())
     left = min(observed.people, key=lambda p: p.centre_x).person

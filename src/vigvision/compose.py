@@ -44,6 +44,18 @@ class Clip:
         return self.sound[round(start * 16000) : round(end * 16000)]
 
 
+# The standard test conversation: left and right take turns of about 2.5 s, each from a
+# different part of their own clip.
+TAKING_TURNS: tuple[Talk, ...] = (
+    Talk(0, 0.0, 2.5),
+    Talk(1, 0.5, 2.5),
+    Talk(0, 2.5, 2.5),
+    Talk(1, 3.0, 2.5),
+    Talk(0, 5.0, 2.0),
+    Talk(1, 5.5, 2.5),
+)
+
+
 def load_clip(path: Path, side: int = 256, fps: float = 25.0) -> Clip:
     frames = [
         np.asarray(cv2.resize(f.image, (side, side), interpolation=cv2.INTER_AREA), dtype=np.uint8)

@@ -45,8 +45,11 @@ _QUICKTIME_SUFFIXES: Final = {".mp4", ".mov", ".m4v", ".m4a", ".3gp"}
 _QUICKTIME_FIRST_BOXES: Final = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"}
 _HASH_BLOCK: Final = 1 << 20
 # How much a decoder may skip, and up to which analysis rate (a share of the film's rate).
+# Skipping every B-frame ("BIDIR") was measured too: 1.25x plain decoding at 5 fps, but the
+# frames left sit up to 80 ms off the analysis grid, and naming who speaks from their mouths
+# fell from 89% to 83% of speech time; so only frames nothing refers to are skipped.
 SkipLevel = Literal["BIDIR", "NONREF"]
-_SKIP_LEVELS: Final[tuple[tuple[SkipLevel, float], ...]] = (("BIDIR", 0.25), ("NONREF", 0.5))
+_SKIP_LEVELS: Final[tuple[tuple[SkipLevel, float], ...]] = (("NONREF", 0.5),)
 # Frame durations that differ by more than this fraction mark a variable frame rate.
 _VFR_SPREAD: Final = 0.05
 
@@ -505,11 +508,9 @@ class FrameReader:
             context = video.codec_context
             context.thread_type = "AUTO"
             context.thread_count = self.threads
-            # Frames the analysis does not need can go undecoded while those left are still
-            # denser than its grid: all B-frames (only B-frames refer to them) at a quarter
-            # of the film's rate or less, else those no frame refers to. As soon as a gap
-            # would miss a sampling instant (e.g. IBBP at 25 fps leaves 8 fps), the decoder
-            # steps back to skipping less, then to every frame.
+            # Frames no other frame refers to can go undecoded while those left are still
+            # denser than the analysis grid; as soon as a gap would miss a sampling instant
+            # (e.g. IBBP at 25 fps leaves 8 fps), the decoder steps back to every frame.
             levels = [
                 level for level, share in _SKIP_LEVELS if step and self.fps <= self.film_fps * share
             ]
