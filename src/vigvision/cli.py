@@ -243,11 +243,11 @@ def turns_command(app: App, film: Path, out_dir: Path, audio_only: bool) -> None
     """Who speaks when in FILM (or a sound file): writes turns.rttm and turns.csv.
 
     In a film, voices are tied to the people seen speaking: observations.csv in --out is
-    used when it was made from the same film, otherwise the film is observed first.
+    used when it was made from the same film with the same settings, otherwise the film is
+    observed first.
     """
-    from vigvision.observations import Observations
     from vigvision.observe import observe_film
-    from vigvision.outputs import observed_here, output_folder, save_observed, save_speech
+    from vigvision.outputs import output_folder, reusable_observed, save_observed, save_speech
     from vigvision.turns import analyse_speech
 
     info = probe(film)
@@ -259,14 +259,12 @@ def turns_command(app: App, film: Path, out_dir: Path, audio_only: bool) -> None
     folder = output_folder(out_dir)
     observations = None
     if info.has_video and not audio_only:
-        existing = observed_here(folder, info.sha256)
-        if existing is not None:
-            observations = Observations.from_csv(existing)
-        else:
+        observed = reusable_observed(folder, info, app.settings)
+        if observed is None:
             with film_progress("Watching", info.duration_s, app.quiet) as advance:
                 observed = observe_film(film, app.settings, progress=advance, info=info)
             save_observed(observed, folder, app.settings)
-            observations = observed.observations
+        observations = observed.observations
     with film_progress("Listening", info.duration_s, app.quiet) as advance:
         speech = analyse_speech(film, app.settings, observations, progress=advance)
     for path in save_speech(speech, folder, info, app.settings):

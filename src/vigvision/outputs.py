@@ -173,18 +173,6 @@ def reusable_speech(out_dir: Path, info: FilmInfo, settings: Settings) -> Speech
     )
 
 
-def observed_here(out_dir: Path, sha256: str) -> Path | None:
-    """``observations.csv`` in ``out_dir`` if it was made from this very film."""
-    table, summary = out_dir / "observations.csv", out_dir / "people.json"
-    if not (table.is_file() and summary.is_file()):
-        return None
-    try:
-        film = json.loads(summary.read_text(encoding="utf-8"))["film"]
-    except (ValueError, KeyError):
-        return None
-    return table if film.get("sha256") == sha256 else None
-
-
 def save_speech(speech: Speech, out_dir: Path, info: FilmInfo, settings: Settings) -> list[Path]:
     """``turns.rttm``, ``turns.csv`` and ``speech.json`` (speakers, settings, film)."""
     file_id = info.path.stem.replace(" ", "_")

@@ -39,8 +39,11 @@ class PairCues:
 
 
 def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid) -> PairCues:
+    # Each person's rows are picked once: every cue samples a column of them.
+    rows = {person: observations.of_person(person) for person in (pair.adult, pair.child)}
+
     def of(person: int, column: str) -> Series:
-        return sample(grid, observations, person, column, _REACH_S)
+        return sample(grid, rows[person], person, column, _REACH_S)
 
     a, c = pair.adult, pair.child
     centre_x = {p: of(p, "x") + of(p, "w") / 2 for p in (a, c)}
@@ -69,8 +72,7 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
             speaking_person(grid, speech, a),
             speaking_person(grid, speech, c),
         )
-        speakers: tuple[str, ...] = (f"person{a}", f"person{c}")
-        adult_voice, child_voice = speakers
+        adult_voice, child_voice = f"person{a}", f"person{c}"
     else:
         # Nobody was seen speaking (faces small, turned, mouths hidden): the voices heard
         # are taken as the pair's, by the role their pitch suggests.
@@ -78,7 +80,6 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
             speaking(grid, speech, "adult"),
             speaking(grid, speech, "child"),
         )
-        speakers = tuple(sorted({seg.speaker for seg in speech.segments}))
         roles = {s.role: s.speaker for s in sorted(speech.speakers, key=lambda s: -s.speech_s)}
         adult_voice, child_voice = roles.get("adult", ""), roles.get("child", "")
     # The turn passing counts whoever the voices were given to: who speaks is less certain
