@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -145,7 +146,7 @@ def composed_film() -> tuple[Path, list[tuple[float, float]]]:
     return target, positives
 
 
-def found(candidate: dict[str, float], positive: tuple[float, float]) -> bool:
+def found(candidate: dict[str, Any], positive: tuple[float, float]) -> bool:
     start, end = candidate["start_s"], candidate["end_s"]
     inter = max(0.0, min(end, positive[1]) - max(start, positive[0]))
     union = (end - start) + (positive[1] - positive[0]) - inter
@@ -187,15 +188,38 @@ def main() -> None:
     candidates = json.loads((out / "candidates.json").read_text())["candidates"]
     duration = len(SCRIPT) * STRETCH_S
     print(f"film: {film.name}, {duration / 60:.0f} min 1080p, {len(positives)} positive stretches")
+    print_recall(candidates, positives)
+    print(f"suggest: {seconds:.0f} s = {duration / seconds:.1f}x real time, peak RSS {peak:.0f} MB")
+    show(candidates)
+    again, _ = run(film, out, "--top", "5", "--goal", "turn-taking")
+    print(f"re-ranking from the cache (--top 5 --goal turn-taking): {again:.1f} s")
+    # Facing each other and gaze count for nothing under this profile: the same conversation
+    # with the two turned away ("away") is then as good a moment as a positive.
+    run(film, out, "--top", "10", "--profile", "no-eye-contact")
+    candidates = json.loads((out / "candidates.json").read_text())["candidates"]
+    print("with --profile no-eye-contact:")
+    print_recall(candidates, positives)
+    conversations = [
+        (i * STRETCH_S, (i + 1) * STRETCH_S)
+        for i, (p, s) in enumerate(SCRIPT)
+        if p in ("facing", "away") and s == "conversation"
+    ]
+    hits = sum(any(found(c, p) for c in candidates[:10]) for p in conversations)
+    print(f"  conversations seen together, facing or turned away, in the top 10: {hits} of 8")
+    show(candidates)
+
+
+def print_recall(candidates: list[dict[str, Any]], positives: list[tuple[float, float]]) -> None:
     for k in (3, 5, 10):
         hits = sum(any(found(c, p) for c in candidates[:k]) for p in positives)
         print(f"recall@{k}: {hits / len(positives):.2f} ({hits} of {len(positives)})")
-    print(f"suggest: {seconds:.0f} s = {duration / seconds:.1f}x real time, peak RSS {peak:.0f} MB")
-    again, _ = run(film, out, "--top", "5", "--goal", "turn-taking")
-    print(f"re-ranking from the cache (--top 5 --goal turn-taking): {again:.1f} s")
+
+
+def show(candidates: list[dict[str, Any]]) -> None:
     for c in candidates:
         span = f"{c['start_s']:6.1f}-{c['end_s']:6.1f} s"
-        print(f"  {c['rank']:2d}. {span}  {c['score']:.3f}  {c['explanation']}")
+        kind = SCRIPT[min(len(SCRIPT) - 1, int((c["start_s"] + c["end_s"]) / 2 // STRETCH_S))]
+        print(f"  {c['rank']:2d}. {span}  {c['score']:.3f}  [{'+'.join(kind)}] {c['explanation']}")
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def test_every_principle_counts() -> None:
         weights[
             [
                 FEATURES.index(f)
-                for f in ("adult_turned_to_child", "child_initiatives", "turn_exchanges")
+                for f in ("adult_turned_to_child", "child_initiatives", "taking_turns")
             ]
         ]
         > 0
@@ -70,5 +70,5 @@ def test_window_features_of_two_people_facing_each_other() -> None:
     features = window_features(cues, 0.0, 2.0)
     assert features["facing_each_other"] == pytest.approx(0.8)
     assert features["faces_seen"] == 1.0 and features["voices_heard"] == 0.0
-    assert math.isnan(features["turn_exchanges"])  # no sound: not observable, not "none"
+    assert math.isnan(features["taking_turns"])  # no sound: not observable, not "none"
     assert feature_matrix([features]).shape == (1, len(FEATURES))

@@ -10,8 +10,12 @@ from __future__ import annotations
 import math
 from typing import Final
 
-from vigvision.model import Principle
+import numpy as np
+from numpy.typing import NDArray
+
+from vigvision.model import Principle, strengths
 from vigvision.turns import Turn
+from vigvision.windows import feature_matrix
 
 # A feature at or above this (0-1) is strong enough to be put into words.
 _SAYS: Final = 0.4
@@ -25,17 +29,20 @@ def _level(value: float) -> str:
 
 def principles_evidenced(features: dict[str, float], principles: list[Principle]) -> list[str]:
     """The principles the window evidences, strongest first."""
-    strengths = []
-    for principle in principles:
-        seen = {
-            f: w for f, w in principle.features.items() if math.isfinite(features.get(f, math.nan))
-        }
-        if not seen:
-            continue
-        strength = sum(features[f] * w for f, w in seen.items()) / sum(seen.values())
-        if strength >= _EVIDENCED:
-            strengths.append((strength, principle.name))
-    return [name for _, name in sorted(strengths, reverse=True)]
+    row = feature_matrix([features])
+    found = [(float(strengths(row, p, over_seen=True)[0]), p.name) for p in principles]
+    return [name for _, name in sorted((f for f in found if f[0] >= _EVIDENCED), reverse=True)]
+
+
+def main_principles(matrix: NDArray[np.float32], principles: list[Principle]) -> list[str]:
+    """Per window (row of features): the principle it evidences most ("none" if none)."""
+    if not principles:
+        return ["none"] * len(matrix)
+    table = np.column_stack([strengths(matrix, p, over_seen=True) for p in principles])
+    table = np.where(np.isfinite(table), table, -1.0)
+    best = np.argmax(table, axis=1)
+    reached = table[np.arange(len(table)), best] >= _EVIDENCED
+    return [principles[i].name if ok else "none" for i, ok in zip(best, reached, strict=True)]
 
 
 def describe(
@@ -66,7 +73,8 @@ def describe(
     by_child = sum(1 for t in turns if t.speaker == child)
     by_adult = sum(1 for t in turns if t.speaker == adult)
     if len(passes) >= 2:
-        said.append(f"the turn passes between them {len(passes)} times")
+        face_to_face = " face to face" if get("taking_turns_face_to_face") >= _SAYS else ""
+        said.append(f"the turn passes between them {len(passes)} times{face_to_face}")
         if by_adult and by_child and roles_known:
             said[-1] += f" ({a} {by_adult}, {c} {by_child} turns)"
     answers = [t.gap_before_s for t in passes if t.speaker == adult and t.previous_speaker == child]
@@ -80,6 +88,8 @@ def describe(
         said.append(
             f"{c} starts to speak and {a} takes it up" if answers else f"{c} starts to speak"
         )
+    if get("movement_synchrony") >= 0.5:
+        said.append("their movements go together")
     if get("shared_smile") >= 0.3:
         said.append("they smile together")
     elif get("adult_smile") >= _SAYS and roles_known:

@@ -10,7 +10,6 @@ configuration.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -21,7 +20,7 @@ from numpy.typing import NDArray
 
 from vigvision.errors import ConfigError, MissingModelError
 from vigvision.resources import shipped_path
-from vigvision.windows import FEATURES
+from vigvision.windows import FEATURES, feature_matrix
 
 PRINCIPLES_FILE: Final = "configs/principles.yaml"
 PRIOR_MODEL: Final = "models/vig_prior.onnx"
@@ -76,15 +75,28 @@ def load_profiles(path: Path | None = None) -> dict[str, list[str]]:
     return profiles
 
 
+def strengths(
+    matrix: NDArray[np.floating[Any]], principle: Principle, *, over_seen: bool
+) -> NDArray[np.float64]:
+    """0-1 per window (row of features): how strongly it evidences one principle.
+
+    The weighted mean of the principle's features. ``over_seen``: over the features seen in
+    the window only (NaN when none was); otherwise unseen features count 0.
+    """
+    columns = [FEATURES.index(name) for name in principle.features]
+    weights = np.array(list(principle.features.values()), dtype=np.float64)
+    values = np.asarray(matrix, dtype=np.float64).reshape(-1, len(FEATURES))[:, columns]
+    seen = np.isfinite(values)
+    evidence = (np.where(seen, values, 0.0) * weights).sum(axis=1)
+    total = (seen * weights).sum(axis=1) if over_seen else np.full(len(values), weights.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, evidence / total, np.nan if over_seen else 0.0)
+
+
 def goal_strength(features: dict[str, float], principle: Principle) -> float:
     """0-1: how strongly a window's features evidence one principle (unseen counts 0)."""
-    total = sum(principle.features.values()) or 1.0
-    seen = sum(
-        w * features[f]
-        for f, w in principle.features.items()
-        if math.isfinite(features.get(f, math.nan))
-    )
-    return float(seen / total)
+    row = feature_matrix([features])
+    return float(strengths(row, principle, over_seen=False)[0])
 
 
 def prior_weights(principles: list[Principle]) -> NDArray[np.float64]:

@@ -34,6 +34,8 @@ _RESEARCH_AFTER_S = 0.3
 # the threshold (0-255) counts as movement: sensor noise stays below it.
 _MOTION_WIDTH = 320
 _MOTION_THRESHOLD = 12
+# Share of the whole picture that changes when the shot cuts or the camera moves.
+_CAMERA_MOVED = 0.4
 
 
 def motion_energy(changed: NDArray[np.bool_] | None, face: NDArray[Any], frame_width: int) -> float:
@@ -150,7 +152,10 @@ class _Watcher:
         previous, self.previous_grey = self.previous_grey, grey
         if previous is None or previous.shape != grey.shape:
             return None
-        return np.asarray(cv2.absdiff(grey, previous) > _MOTION_THRESHOLD)
+        changed = np.asarray(cv2.absdiff(grey, previous) > _MOTION_THRESHOLD)
+        # Most of the picture changing at once is a cut or the camera moving, not people:
+        # nobody's movement can be measured then (and it would look like moving together).
+        return None if changed.mean() > _CAMERA_MOVED else changed
 
     def _is_scene_cut(self, image: NDArray[Any]) -> bool:
         """Whether the colours changed at once, as at a cut between two shots."""

@@ -170,6 +170,7 @@ def reusable_speech(out_dir: Path, info: FilmInfo, settings: Settings) -> Speech
         segments=segments,
         turns=make_turns(segments, voice.turn_gap_s, voice.monologue_s),
         speakers=speakers,
+        unclear=[(float(a), float(b)) for a, b in saved["unclear"]],
     )
 
 
@@ -196,6 +197,7 @@ def save_speech(speech: Speech, out_dir: Path, info: FilmInfo, settings: Setting
         ],
         "turn_taking": turn_taking(speech),
         "speech": [[round(a, 3), round(b, 3)] for a, b in speech.speech],
+        "unclear": [[round(a, 3), round(b, 3)] for a, b in speech.unclear],
         "segments": [
             {
                 "start": round(g.start, 3),

@@ -13,18 +13,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from vigvision.config import Settings
 from vigvision.cues.grid import Grid
 from vigvision.cues.pairs import Pair, pairs_of
 from vigvision.cues.table import PairCues, pair_cues
 from vigvision.errors import ConfigError
-from vigvision.explain import describe, principles_evidenced
+from vigvision.explain import describe, main_principles, principles_evidenced
 from vigvision.film import FilmInfo
-from vigvision.model import Principle, Scorer, goal_strength, load_principles, load_profiles
+from vigvision.model import (
+    Principle,
+    Scorer,
+    goal_strength,
+    load_principles,
+    load_profiles,
+    strengths,
+)
 from vigvision.observe import Observed
 from vigvision.ranking import Window, rank, window_starts
 from vigvision.turns import Speech, Turn
-from vigvision.windows import feature_matrix, window_features
+from vigvision.windows import FEATURES, feature_table, window_features
 
 
 @dataclass(frozen=True)
@@ -82,26 +92,26 @@ def suggest(
     ]
     if not lengths:
         lengths = [max(options.min_len_s, min(options.max_len_s, duration))]
-    spans, rows = [], []
+    spans: list[tuple[int, float, float]] = []
+    tables: list[NDArray[np.float64]] = []
     for index, cues in enumerate(all_cues):
         for length in lengths:
-            for start in window_starts(duration, length, options.window_step_s):
-                features = window_features(cues, float(start), float(start + length))
-                spans.append((index, float(start), float(start + length)))
-                rows.append({k: (math.nan if k in ignored else v) for k, v in features.items()})
-    scores = scorer.score(feature_matrix(rows))
-    for i, features in enumerate(rows):
-        for principle in chosen_goals:
-            scores[i] *= 1 + options.goal_boost * goal_strength(features, principle)
+            starts = window_starts(duration, length, options.window_step_s)
+            spans.extend((index, float(start), float(start + length)) for start in starts)
+            tables.append(feature_table(cues, starts, length))
+    matrix = (
+        np.vstack(tables).astype(np.float32) if tables else np.zeros((0, len(FEATURES)), np.float32)
+    )
+    for name in ignored:
+        matrix[:, FEATURES.index(name)] = np.nan
+    scores = scorer.score(matrix)
+    for principle in chosen_goals:
+        scores = scores * (1 + options.goal_boost * strengths(matrix, principle, over_seen=False))
     windows = [
-        Window(
-            start,
-            end,
-            index,
-            float(score),
-            (principles_evidenced(features, principles) or ["none"])[0],
+        Window(start, end, index, float(score), principle)
+        for (index, start, end), score, principle in zip(
+            spans, scores, main_principles(matrix, principles), strict=True
         )
-        for (index, start, end), features, score in zip(spans, rows, scores, strict=True)
     ]
     chosen = rank(windows, speech.speech, options, duration, top or options.top)
     candidates = [

@@ -25,7 +25,13 @@ from numpy.typing import NDArray
 from vigvision.config import Settings, VoiceSettings
 from vigvision.film import AudioChunk, AudioReader, probe
 from vigvision.observations import Observations
-from vigvision.voice.activity import Intervals, speech_intervals, voice_frames
+from vigvision.voice.activity import (
+    Intervals,
+    speech_intervals,
+    steady_sound,
+    voice_frames,
+    without,
+)
 from vigvision.voice.features import HOP, RATE, VoiceFeatures, describe
 from vigvision.voice.speakers import label_voices, owners_of_voices, seen_speaking
 
@@ -84,6 +90,8 @@ class Speech:
     segments: list[Segment] = field(default_factory=list)
     turns: list[Turn] = field(default_factory=list)
     speakers: list[Speaker] = field(default_factory=list)
+    unclear: Intervals = field(default_factory=list)
+    """Steady sound (music, a TV, a machine) where voices cannot be told: not observable."""
 
 
 def analyse_speech(
@@ -108,9 +116,10 @@ def analyse_speech(
     samples = np.concatenate([c.samples for c in chunks])
     del chunks
     voice = settings.voice
-    speech = speech_intervals(
-        voice_frames([AudioChunk(t0, samples, RATE)], voice.vad_aggressiveness), voice
-    )
+    frames = voice_frames([AudioChunk(t0, samples, RATE)], voice.vad_aggressiveness)
+    heard = speech_intervals(frames, voice)
+    unclear = steady_sound(frames, heard, voice)
+    speech = without(heard, unclear)
     features = describe(samples, t0)
     labels = label_voices(features, speech, voice)
     # Each 10 ms of speech is said by the person seen speaking then (a positive id); else it
@@ -139,6 +148,7 @@ def analyse_speech(
         segments=segments,
         turns=make_turns(segments, voice.turn_gap_s, voice.monologue_s),
         speakers=sorted(speakers.values(), key=lambda s: s.speaker),
+        unclear=unclear,
     )
 
 

@@ -26,7 +26,8 @@ FEATURES: Final = (
     "adult_smile",
     "child_smile",
     "shared_smile",
-    "turn_exchanges",
+    "taking_turns",
+    "taking_turns_face_to_face",
     "turn_balance",
     "quick_response",
     "child_initiatives",
@@ -48,8 +49,6 @@ _LEVELS: Final = (
     "shared_smile",
     "adult_receives",
 )
-# Four turn exchanges a minute or more is a lively back-and-forth (1.0).
-_LIVELY_EXCHANGES_PER_MIN: Final = 4.0
 # Two child initiatives a minute or more (1.0).
 _MANY_INITIATIVES_PER_MIN: Final = 2.0
 # The adult waiting two seconds before answering the child leaves room (1.0).
@@ -58,30 +57,92 @@ _ROOMY_WAIT_S: Final = 2.0
 _QUICK_S: Final = (0.5, 2.0)
 
 
-def _mean(values: Series) -> float:
-    seen = values[np.isfinite(values)]
-    return float(np.mean(seen)) if len(seen) else math.nan
-
-
 # Movements answering each other within this lag (seconds) count as in step.
 _MAX_LAG_S: Final = 1.5
+_LAG_STEP_S: Final = 0.4
 # Correlation above chance (0-1) that counts as fully in step (1.0).
 _FULL_SYNCHRONY: Final = 0.5
+# Fewer instants than this seen together give no correlation.
+_MIN_PAIRS: Final = 8
 
 
-def _lagged_correlation(a: Series, b: Series, max_lag: int, lag_step: int) -> float:
-    best = math.nan
-    for lag in range(-max_lag, max_lag + 1, lag_step):
-        x, y = (a[: len(a) - lag], b[lag:]) if lag >= 0 else (a[-lag:], b[: len(b) + lag])
-        both = np.isfinite(x) & np.isfinite(y)
-        if both.sum() < 8:
-            continue
-        xs, ys = x[both], y[both]
-        if np.std(xs) == 0 or np.std(ys) == 0:
-            continue
-        value = float(np.corrcoef(xs, ys)[0, 1])
-        best = value if not math.isfinite(best) else max(best, value)
-    return best
+class _Sums:
+    """Sums over any stretch of a series in constant time (cumulative sums of its seen part)."""
+
+    def __init__(self, values: Series) -> None:
+        seen = np.isfinite(values)
+        self.count = np.concatenate([[0], np.cumsum(seen)])
+        self.total = np.concatenate([[0.0], np.cumsum(np.where(seen, values, 0.0))])
+
+    def seen(self, first: NDArray[np.int64], last: NDArray[np.int64]) -> NDArray[np.float64]:
+        return np.asarray(self.count[last] - self.count[first], dtype=np.float64)
+
+    def sum(self, first: NDArray[np.int64], last: NDArray[np.int64]) -> NDArray[np.float64]:
+        return np.asarray(self.total[last] - self.total[first], dtype=np.float64)
+
+    def mean(self, first: NDArray[np.int64], last: NDArray[np.int64]) -> NDArray[np.float64]:
+        count = self.seen(first, last)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, self.sum(first, last) / count, np.nan)
+
+
+def _shifted(values: Series, lag: int) -> Series:
+    """``values[i + lag]`` at each i (NaN past either end)."""
+    out = np.full(len(values), np.nan)
+    if lag >= 0:
+        out[: len(values) - lag] = values[lag:]
+    else:
+        out[-lag:] = values[: len(values) + lag]
+    return out
+
+
+def _best_lagged_correlation(
+    a: Series, b: Series, first: NDArray[np.int64], last: NDArray[np.int64], lags: range
+) -> NDArray[np.float64]:
+    """Per window [first, last): the highest correlation of a(t) with b(t + lag), any lag."""
+    best = np.full(len(first), -np.inf)
+    for lag in lags:
+        partner = _shifted(b, lag)
+        both = np.isfinite(a) & np.isfinite(partner)
+        x, y = np.where(both, a, 0.0), np.where(both, partner, 0.0)
+        sums = [
+            np.concatenate([[0.0], np.cumsum(v)])
+            for v in (both.astype(float), x, y, x * x, y * y, x * y)
+        ]
+        # Both ends of a pair stay inside the window, as when slicing it.
+        lo = np.minimum(first + max(0, -lag), last)
+        hi = np.maximum(last - max(0, lag), lo)
+        n, sx, sy, sxx, syy, sxy = (c[hi] - c[lo] for c in sums)
+        var_x, var_y = n * sxx - sx * sx, n * syy - sy * sy
+        usable = (n >= _MIN_PAIRS) & (var_x > 1e-12 * n * n) & (var_y > 1e-12 * n * n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.where(usable, (n * sxy - sx * sy) / np.sqrt(var_x * var_y), -np.inf)
+        best = np.maximum(best, r)
+    return np.where(np.isfinite(best), best, np.nan)
+
+
+def _movement_synchrony(
+    first_person: Series,
+    second_person: Series,
+    step: float,
+    first: NDArray[np.int64],
+    last: NDArray[np.int64],
+) -> NDArray[np.float64]:
+    max_lag = max(1, round(_MAX_LAG_S / step))
+    lags = range(-max_lag, max_lag + 1, max(1, round(_LAG_STEP_S / step)))
+    count = last - first
+    seen = _Sums(np.where(np.isfinite(first_person), second_person, np.nan)).seen(first, last)
+    together = _best_lagged_correlation(first_person, second_person, first, last, lags)
+    # Chance: the second person's movements from half a window earlier (wrapping round).
+    length = int(np.max(count)) if len(count) else 0
+    chance = _best_lagged_correlation(
+        first_person, np.roll(second_person, length // 2), first, last, lags
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.clip((together - chance) / _FULL_SYNCHRONY, 0.0, 1.0)
+    # Without a chance level (e.g. the people were not seen before) there is no evidence.
+    unusable = (count == 0) | (seen < 0.5 * count) | (count < 4 * max_lag) | ~np.isfinite(value)
+    return np.where(unusable, np.nan, value)
 
 
 def movement_synchrony(first: Series, second: Series, step: float) -> float:
@@ -91,82 +152,82 @@ def movement_synchrony(first: Series, second: Series, step: float) -> float:
     the second person's motion shifted in time by half the window (a chance level, as in
     Motion Energy Analysis). NaN when either was not seen for most of the window.
     """
-    seen = np.isfinite(first) & np.isfinite(second)
-    if len(first) == 0 or seen.mean() < 0.5:
-        return math.nan
-    max_lag = max(1, round(_MAX_LAG_S / step))
-    lag_step = max(1, round(0.4 / step))
-    together = _lagged_correlation(first, second, max_lag, lag_step)
-    if not math.isfinite(together) or len(second) < 4 * max_lag:
-        return math.nan
-    chance = _lagged_correlation(first, np.roll(second, len(second) // 2), max_lag, lag_step)
-    chance_level = chance if math.isfinite(chance) else 0.0
-    return float(np.clip((together - chance_level) / _FULL_SYNCHRONY, 0.0, 1.0))
+    whole = (np.array([0]), np.array([len(first)]))
+    return float(_movement_synchrony(first, second, step, *whole)[0])
+
+
+def feature_table(
+    cues: PairCues, starts: NDArray[np.float64], length: float
+) -> NDArray[np.float64]:
+    """The features (columns in ``FEATURES`` order) of windows [start, start + length).
+
+    Every window at once, from cumulative sums over the grid: a 45-minute film's tens of
+    thousands of windows take well under a second.
+    """
+    step, size = cues.grid.step, len(cues.grid)
+    first = np.clip(np.ceil(np.asarray(starts) / step - 1e-9), 0, size).astype(np.int64)
+    last = np.clip(np.ceil((np.asarray(starts) + length) / step - 1e-9), 0, size).astype(np.int64)
+    count = (last - first).astype(np.float64)
+    minutes = max(length, 1e-9) / 60
+    nothing = np.full(len(first), np.nan)
+
+    def sums(name: str) -> _Sums:
+        return _Sums(cues.cues.get(name, np.full(size, np.nan)))
+
+    columns: dict[str, NDArray[np.float64]] = {
+        name: np.maximum(sums(name).mean(first, last), 0.0) if name in cues.cues else nothing
+        for name in _LEVELS
+    }
+    spoken = sums("adult_speaks")
+    heard = spoken.seen(first, last)
+    hearing = np.where(heard > 0, 1.0, np.nan)  # sound cues are NaN where nothing was heard
+    # Taking turns: the share of the window in which the turn passes between them (the
+    # unheard part counts as not: a moment shown should be mostly conversation).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name in ("taking_turns", "taking_turns_face_to_face"):
+            columns[name] = hearing * sums(name).sum(first, last) / np.maximum(count, 1)
+    adult, child = spoken.sum(first, last), sums("child_speaks").sum(first, last)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns["turn_balance"] = hearing * np.where(
+            adult + child > 0, 1.0 - np.abs(adult - child) / (adult + child), np.nan
+        )
+    quick_low, quick_high = _QUICK_S
+    quickness = np.clip(
+        (quick_high - cues.cues.get("response_gap_s", np.full(size, np.nan)))
+        / (quick_high - quick_low),
+        0,
+        1,
+    )
+    columns["quick_response"] = hearing * _Sums(quickness).mean(first, last)
+    if "child_initiative" in cues.cues:
+        initiatives = sums("child_initiative").sum(first, last)
+        columns["child_initiatives"] = hearing * np.minimum(
+            1.0, initiatives / minutes / _MANY_INITIATIVES_PER_MIN
+        )
+        columns["adult_waits"] = hearing * np.minimum(
+            1.0, sums("adult_waits_s").mean(first, last) / _ROOMY_WAIT_S
+        )
+    else:
+        columns["child_initiatives"] = columns["adult_waits"] = nothing
+    columns["movement_synchrony"] = _movement_synchrony(
+        cues.cues["motion_first"], cues.cues["motion_second"], step, first, last
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns["faces_seen"] = np.where(
+            count > 0, sums("facing_each_other").seen(first, last) / count, 0.0
+        )
+        columns["voices_heard"] = np.where(count > 0, heard / count, 0.0)
+    return np.column_stack([columns[name] for name in FEATURES])
 
 
 def window_features(cues: PairCues, start: float, end: float) -> dict[str, float]:
     """The features of [start, end) for one pair (NaN: not observable in the window)."""
-    # The grid is regular: a window is a slice of it (no mask over the whole film).
-    step = cues.grid.step
-    inside = slice(max(0, math.ceil(start / step - 1e-9)), max(0, math.ceil(end / step - 1e-9)))
-    count = len(cues.grid.t[inside])
-    minutes = max(end - start, 1e-9) / 60
-
-    def part(name: str) -> Series:
-        return cues.cues[name][inside] if name in cues.cues else np.full(count, np.nan)
-
-    features = {
-        name: max(0.0, _mean(part(name))) if name in cues.cues else math.nan for name in _LEVELS
-    }
-    heard = np.isfinite(part("adult_speaks")).any()
-    if heard:
-        exchanges = float(np.nansum(part("turn_exchange")))
-        features["turn_exchanges"] = min(1.0, exchanges / minutes / _LIVELY_EXCHANGES_PER_MIN)
-        adult, child = (
-            float(np.nansum(part("adult_speaks"))),
-            float(np.nansum(part("child_speaks"))),
-        )
-        features["turn_balance"] = (
-            1.0 - abs(adult - child) / (adult + child) if adult + child else math.nan
-        )
-        gaps = part("response_gap_s")
-        quick_low, quick_high = _QUICK_S
-        median_gap = float(np.nanmedian(gaps)) if np.isfinite(gaps).any() else math.nan
-        features["quick_response"] = (
-            float(np.clip((quick_high - median_gap) / (quick_high - quick_low), 0, 1))
-            if math.isfinite(median_gap)
-            else math.nan
-        )
-        if "child_initiative" in cues.cues:
-            initiatives = float(np.nansum(part("child_initiative")))
-            features["child_initiatives"] = min(
-                1.0, initiatives / minutes / _MANY_INITIATIVES_PER_MIN
-            )
-            waits = _mean(part("adult_waits_s"))
-            features["adult_waits"] = (
-                min(1.0, waits / _ROOMY_WAIT_S) if math.isfinite(waits) else math.nan
-            )
-        else:
-            features["child_initiatives"] = features["adult_waits"] = math.nan
-    else:
-        for name in (
-            "turn_exchanges",
-            "turn_balance",
-            "quick_response",
-            "child_initiatives",
-            "adult_waits",
-        ):
-            features[name] = math.nan
-    features["movement_synchrony"] = movement_synchrony(
-        part("motion_first"), part("motion_second"), cues.grid.step
-    )
-    features["faces_seen"] = float(np.isfinite(part("facing_each_other")).mean()) if count else 0.0
-    features["voices_heard"] = 1.0 if heard else 0.0
-    return {name: features.get(name, math.nan) for name in FEATURES}
+    row = feature_table(cues, np.array([start]), end - start)[0]
+    return {name: float(value) for name, value in zip(FEATURES, row, strict=True)}
 
 
 def feature_matrix(rows: list[dict[str, float]]) -> NDArray[np.float32]:
     """Rows of features as a float32 matrix in ``FEATURES`` order (the scorer's input)."""
-    return np.array([[row[name] for name in FEATURES] for row in rows], dtype=np.float32).reshape(
-        len(rows), len(FEATURES)
-    )
+    return np.array(
+        [[row.get(name, math.nan) for name in FEATURES] for row in rows], dtype=np.float32
+    ).reshape(len(rows), len(FEATURES))

@@ -53,6 +53,18 @@ def events_on_grid(grid: Grid, times: list[float], observable: bool) -> Series:
     return out
 
 
+def around_events(grid: Grid, times: list[float], reach_s: float, observable: bool) -> Series:
+    """1 within ``reach_s`` of any event, 0 elsewhere, NaN everywhere when not observable."""
+    if not observable:
+        return np.full(len(grid), np.nan)
+    out = np.zeros(len(grid))
+    reach = round(reach_s / grid.step)
+    for t in times:
+        index = int(t // grid.step)
+        out[max(0, index - reach) : max(0, index + reach + 1)] = 1.0
+    return out
+
+
 def at_events(grid: Grid, events: list[tuple[float, float]]) -> Series:
     """Each event's value in its grid cell, NaN between events."""
     out = np.full(len(grid), np.nan)

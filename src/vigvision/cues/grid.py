@@ -69,3 +69,13 @@ def _speaking_where(grid: Grid, speech: Speech, chosen: Callable[[Segment], bool
         if chosen(segment):
             out[(grid.t >= segment.start) & (grid.t < segment.end)] = 1.0
     return out
+
+
+def unheard(grid: Grid, speech: Speech) -> NDArray[np.bool_]:
+    """True where voices could not be heard: no sound track, or music or steady noise."""
+    if not speech.observable:
+        return np.ones(len(grid), dtype=bool)
+    out = np.zeros(len(grid), dtype=bool)
+    for start, end in speech.unclear:
+        out[(grid.t >= start) & (grid.t < end)] = True
+    return out

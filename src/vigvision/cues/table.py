@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from vigvision.cues import attention, exchange
-from vigvision.cues.grid import Grid, Series, sample, speaking, speaking_person
+from vigvision.cues.grid import Grid, Series, sample, speaking, speaking_person, unheard
 from vigvision.cues.pairs import Pair
 from vigvision.observations import Observations
 from vigvision.turns import Speech
@@ -23,6 +23,22 @@ _INITIATIVE_PAUSE_S = 1.0
 _RECEIVE_WITHIN_S = 2.0
 _SMILING = 0.4
 _NODDING_DEG_S = 25.0
+# A conversation goes on within this many seconds of the turn passing (either side).
+_TURN_REACH_S = 2.0
+# Facing each other at least this much (0-1) counts as face to face.
+_FACING = 0.4
+# Cues that come from hearing who speaks.
+_HEARD = (
+    "turn_exchange",
+    "taking_turns",
+    "taking_turns_face_to_face",
+    "response_gap_s",
+    "adult_speaks",
+    "child_speaks",
+    "child_initiative",
+    "adult_waits_s",
+    "adult_receives",
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,16 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
     passes = exchange.exchanges(speech, tuple(sorted({seg.speaker for seg in speech.segments})))
     cues["turn_exchange"] = exchange.events_on_grid(grid, [t for t, _ in passes], speech.observable)
     cues["response_gap_s"] = exchange.at_events(grid, passes)
+    # Taking turns: the turn passes between them every few seconds; face to face, while
+    # they face each other (talking *with* each other).
+    cues["taking_turns"] = exchange.around_events(
+        grid, [t for t, _ in passes], _TURN_REACH_S, speech.observable
+    )
+    with np.errstate(invalid="ignore"):
+        face_to_face = np.where(
+            np.isfinite(cues["facing_each_other"]), cues["facing_each_other"] >= _FACING, np.nan
+        )
+    cues["taking_turns_face_to_face"] = cues["taking_turns"] * face_to_face
     cues["adult_speaks"], cues["child_speaks"] = adult_speaks, child_speaks
     if pair.roles_known:
         cues["adult_turned_to_child"] = towards[a]
@@ -111,6 +137,11 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         cues["adult_receives"] = exchange.responded_within(
             initiatives, grid, warmth, _RECEIVE_WITHIN_S, 1.0
         )
+    # Under music or steady noise nobody can be heard speaking: not silence, not observed.
+    unheard_here = unheard(grid, speech)
+    for name in _HEARD:
+        if name in cues:
+            cues[name] = np.where(unheard_here, np.nan, cues[name])
     return PairCues(pair, grid, cues)
 
 

@@ -20,6 +20,11 @@ from vigvision.config import VoiceSettings
 from vigvision.film import AudioChunk
 
 FRAME_S: Final = 0.03
+# Steady sound is judged over windows this long (seconds), taken this often.
+_STEADY_WINDOW_S: Final = 4.0
+_STEADY_HOP_S: Final = 1.0
+# A steady part is kept out only if it lasts this share of ``steady_min_s`` or more.
+_STEADY_SHARE_OF_MIN: Final = 0.75
 Intervals = list[tuple[float, float]]
 
 
@@ -73,6 +78,51 @@ def speech_intervals(frames: VoiceFrames, settings: VoiceSettings) -> Intervals:
     loud = frames.level_db >= floor + settings.energy_margin_db
     speech = frames.voiced & loud
     return smooth(frames.t, speech, settings.bridge_gap_s, settings.min_speech_s)
+
+
+def steady_sound(frames: VoiceFrames, speech: Intervals, settings: VoiceSettings) -> Intervals:
+    """Long stretches of "speech" that never dip between syllables: music, a TV, a machine.
+
+    Speech rises and falls with its syllables: in any few seconds of it, a good share of the
+    30 ms frames lie well below the loudness around them, even when two people talk without
+    a pause. Music and steady noise barely dip. Only stretches of sound longer than
+    ``steady_min_s`` are looked at, so that short loud speech is never taken for music.
+    """
+    span = round(_STEADY_WINDOW_S / FRAME_S)
+    hop = round(_STEADY_HOP_S / FRAME_S)
+    steady: Intervals = []
+    for start, end in speech:
+        if end - start < settings.steady_min_s:
+            continue
+        inside = np.flatnonzero((frames.t >= start) & (frames.t < end))
+        levels = frames.level_db[inside]
+        flat = np.zeros(len(levels), dtype=bool)
+        for first in range(0, max(1, len(levels) - span + 1), hop):
+            window = levels[first : first + span]
+            dips = np.mean(window < np.median(window) - settings.steady_dip_db)
+            if dips < settings.steady_dip_share:
+                flat[first : first + span] = True
+        steady.extend(
+            (a, b)
+            for a, b in smooth(frames.t[inside], flat, 0.0, 0.0)
+            if b - a >= settings.steady_min_s * _STEADY_SHARE_OF_MIN
+        )
+    return steady
+
+
+def without(speech: Intervals, removed: Intervals) -> Intervals:
+    """``speech`` with the ``removed`` stretches cut out (both sorted, non-overlapping)."""
+    kept: Intervals = []
+    for start, end in speech:
+        for cut_start, cut_end in removed:
+            if cut_end <= start or cut_start >= end:
+                continue
+            if cut_start > start:
+                kept.append((start, cut_start))
+            start = max(start, cut_end)
+        if end > start:
+            kept.append((start, end))
+    return kept
 
 
 def smooth(
