@@ -14,6 +14,7 @@ recall@3/5/10 (a positive is found when a candidate's centre lies inside it, or 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -169,8 +170,10 @@ def run(film: Path, out: Path, *extra: str) -> tuple[float, float]:
         "-q",
         *extra,
     ]
+    # As on a user's machine, Python keeps its compiled modules (this one is told not to).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"suggest failed: {done.stderr}")

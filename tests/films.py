@@ -59,12 +59,18 @@ def make_film(
 
 def make_audio_file(path: Path, codec: str, seconds: float = 2.0, rate: int = 16000) -> Path:
     """A sound-only file (wav, m4a, mp3) holding a tone."""
+    return write_sound(path, tone(seconds, rate), codec, rate)
+
+
+def write_sound(
+    path: Path, samples: np.ndarray, codec: str = "pcm_s16le", rate: int = 16000
+) -> Path:
+    """Mono samples (-1..1) as a sound-only file."""
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codec, rate=rate)
         stream.layout = "mono"
-        samples = tone(seconds, rate)
         fmt = "s16" if codec.startswith("pcm") else "flt"
-        data = (samples * 32767).astype(np.int16) if fmt == "s16" else samples
+        data = (samples * 32767).astype(np.int16) if fmt == "s16" else samples.astype(np.float32)
         frame = av.AudioFrame.from_ndarray(data.reshape(1, -1), format=fmt, layout="mono")
         frame.sample_rate, frame.pts, frame.time_base = rate, 0, Fraction(1, rate)
         out.mux(stream.encode(frame))

@@ -21,10 +21,10 @@ from vigvision.roles import PersonSummary
 from vigvision.turns import Segment, Speech, make_turns
 
 
-def two_people(left_facing: float, right_facing: float) -> Observations:
-    """A person on the left and one on the right, for two seconds, facing as given."""
+def two_people(left_facing: float, right_facing: float, seconds: float = 2.0) -> Observations:
+    """A person on the left and one on the right, for ``seconds``, facing as given."""
     rows = []
-    for i in range(10):
+    for i in range(round(seconds / 0.2)):
         for person, x, facing in ((1, 0.2, left_facing), (2, 0.7, right_facing)):
             rows.append(
                 {

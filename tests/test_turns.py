@@ -11,10 +11,11 @@ import pytest
 from pyannote.core import Annotation, Segment
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from tests.films import make_film
+from tests.films import make_film, write_sound
 from tests.test_cli import vigvision
 from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
+from vigvision.film import AudioReader
 from vigvision.observe import observe_film
 from vigvision.turns import Segment as Said
 from vigvision.turns import Speech, analyse_speech, make_turns, read_rttm, turn_taking
@@ -137,3 +138,26 @@ def test_turns_command_on_a_sound_file(media: Path, tmp_path: Path) -> None:
     assert header.startswith("start,end,speaker,person,role,gap_before_s")
     summary = json.loads((tmp_path / "speech.json").read_text())
     assert summary["turn_taking"]["exchanges"] >= 3 and len(summary["speakers"]) == 2
+
+
+def test_music_under_the_picture_is_not_taken_for_people_talking(
+    media: Path, tmp_path: Path
+) -> None:
+    # adult_talking_head's sound is mostly music: looped to 40 s it would read as one
+    # endless voice. Then 30 s of a real two-person conversation.
+    music = AudioReader(media / "adult_talking_head.mp4").read().samples
+    talk = AudioReader(media / "two_speaker_phone_call.wav").read().samples
+    track = np.concatenate([np.resize(music, 40 * 16000), talk]).astype(np.float32)
+    path = write_sound(tmp_path / "music_then_talk.wav", track)
+    speech = analyse_speech(path, load_settings())
+    (unclear,) = speech.unclear
+    assert unclear[0] < 2.0 and unclear[1] > 38.0  # the music, left out as not observable
+    assert all(start >= unclear[1] for start, _ in speech.speech)  # no speech found in it
+    assert sum(end - start for start, end in speech.speech) > 15.0  # the conversation kept
+    assert turn_taking(speech)["exchanges"] >= 3  # the turn passes in the conversation only
+    assert all(turn.start >= unclear[1] for turn in speech.turns)
+
+
+def test_real_speech_is_never_taken_for_music(media: Path) -> None:
+    for name in ("two_speaker_phone_call.wav", "four_speaker_meeting.wav"):
+        assert analyse_speech(media / name, load_settings()).unclear == []

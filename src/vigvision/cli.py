@@ -11,6 +11,7 @@ import logging
 import sys
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -410,14 +411,20 @@ def _observe_and_listen(
     from vigvision.observe import Observed, observe_film
     from vigvision.outputs import reusable_observed, reusable_speech, save_observed, save_speech
     from vigvision.roles import apply_adult_choice, label_rows
-    from vigvision.turns import Speech, analyse_speech
+    from vigvision.turns import Speech, Voices, hear_voices, name_voices
 
     observed: Observed | None = reusable_observed(folder, info, settings)
     reused = observed is not None and adult is None
+    heard: Voices | Speech | None = None
     if observed is None:
-        with film_progress("Watching", info.duration_s, app.quiet) as advance:
-            observed = observe_film(film, settings, adult=adult, progress=advance, info=info)
-        save_observed(observed, folder, settings)
+        # The sound is heard while the picture is watched: the two share little but the
+        # film, and hearing keeps the second core busy while faces are measured.
+        with ThreadPoolExecutor(1, thread_name_prefix="vigvision-hear") as pool:
+            hearing = pool.submit(hear_voices, film, settings) if info.has_audio else None
+            with film_progress("Watching", info.duration_s, app.quiet) as advance:
+                observed = observe_film(film, settings, adult=adult, progress=advance, info=info)
+            save_observed(observed, folder, settings)
+            heard = hearing.result() if hearing is not None else None
     elif adult is not None:
         people = apply_adult_choice(observed.people, adult)
         observed = Observed(
@@ -434,8 +441,10 @@ def _observe_and_listen(
         if saved is not None:
             speech = saved
         else:
-            with film_progress("Listening", info.duration_s, app.quiet) as advance:
-                speech = analyse_speech(film, settings, observed.observations, progress=advance)
+            if heard is None:
+                with film_progress("Listening", info.duration_s, app.quiet) as advance:
+                    heard = hear_voices(film, settings, progress=advance)
+            speech = name_voices(heard, settings, observed.observations)
             save_speech(speech, folder, info, settings)
     return observed, speech
 

@@ -499,8 +499,22 @@ class FrameReader:
         for chosen_t, chosen in sampler.finish():
             yield Frame(t=chosen_t, image=self._picture(chosen))
 
-    def _timed_frames(self, step: float) -> Iterator[tuple[float, av.VideoFrame]]:
-        """Decoded frames in increasing time from ``start_s`` on, each with its film time."""
+    def still(self, earliest_s: float) -> Frame | None:
+        """One frame shown between ``earliest_s`` and about ``start_s``, found cheaply.
+
+        Seeking lands on the key frame before ``start_s``: when it is shown after
+        ``earliest_s`` it is taken as it is, without decoding the frames up to ``start_s``
+        (a thumbnail of a moment needs a frame of the moment, not an exact instant).
+        """
+        for t, frame in self._timed_frames(0.0, accept_from_s=min(earliest_s, self.start_s)):
+            return Frame(t=t, image=self._picture(frame))
+        return None
+
+    def _timed_frames(
+        self, step: float, accept_from_s: float | None = None
+    ) -> Iterator[tuple[float, av.VideoFrame]]:
+        """Decoded frames in increasing time from ``start_s`` (or ``accept_from_s``) on."""
+        accept_from = self.start_s if accept_from_s is None else accept_from_s
         last_t = -np.inf
         with _open(self.path) as container:
             video = _video_stream(container)
@@ -549,7 +563,7 @@ class FrameReader:
                         context.skip_frame = levels[0] if levels else "DEFAULT"
                         log.debug("decoding more frames from %.2f s on", t)
                     last_t = t
-                    if t >= self.start_s:
+                    if t >= accept_from:
                         yield t, frame
             self._check_complete(last_t)
 

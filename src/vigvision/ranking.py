@@ -51,25 +51,33 @@ def rank(
     windows: list[Window], speech: Intervals, settings: SuggestSettings, duration_s: float, top: int
 ) -> list[Window]:
     """Up to ``top`` candidates: apart, snapped to pauses, scores non-increasing by rank."""
-    remaining = sorted(windows, key=lambda w: -w.score)
+    if not windows:
+        return []
+    scores = np.array([w.score for w in windows])
+    starts = np.array([w.start for w in windows])
+    ends = np.array([w.end for w in windows])
+    names = sorted({w.principle for w in windows})
+    principle = np.array([names.index(w.principle) for w in windows])
+    times_used = np.zeros(len(names))
+    open_ = np.ones(len(windows), dtype=bool)
     chosen: list[Window] = []
-    used: dict[str, int] = {}
-    while remaining and len(chosen) < top:
-        penalised = [
-            (w.score * (1 - settings.repeat_principle_penalty) ** used.get(w.principle, 0), w)
-            for w in remaining
-        ]
-        best_score, best = max(penalised, key=lambda pair: pair[0])
+    while open_.any() and len(chosen) < top:
+        penalised = scores * (1 - settings.repeat_principle_penalty) ** times_used[principle]
+        index = int(np.argmax(np.where(open_, penalised, -np.inf)))
+        best = windows[index]
+        open_[index] = False
         start, end = snap_to_pauses(best.start, best.end, speech, settings.snap_to_pause_s)
         start, end = max(0.0, start), min(duration_s, end)
         if not settings.min_len_s <= end - start <= settings.max_len_s:
             start, end = best.start, best.end  # snapping would break the length asked for
-        candidate = replace(best, start=start, end=end, score=best_score)
-        remaining = [w for w in remaining if w is not best]
+        candidate = replace(best, start=start, end=end, score=float(penalised[index]))
         if any(_too_close(candidate, other, settings.min_gap_s) for other in chosen):
             continue
         chosen.append(candidate)
-        used[best.principle] = used.get(best.principle, 0) + 1
+        times_used[principle[index]] += 1
+        # Windows too close to this one can never be taken: set them aside at once.
+        gap = settings.min_gap_s
+        open_ &= ~((starts < candidate.end + gap) & (candidate.start < ends + gap))
     # Penalties only grow as candidates are taken: scores come out non-increasing.
     return chosen
 

@@ -94,6 +94,22 @@ class Speech:
     """Steady sound (music, a TV, a machine) where voices cannot be told: not observable."""
 
 
+@dataclass(frozen=True)
+class Voices:
+    """What the sound alone tells: where speech is and which voice says each 10 ms of it.
+
+    Computed without the picture, so it can run while the film is being watched; faces
+    then name the voices (``name_voices``).
+    """
+
+    duration_s: float
+    speech: Intervals
+    unclear: Intervals
+    features: VoiceFeatures
+    labels: NDArray[np.int64]
+    """Voice of each 10 ms frame of ``features`` (−1: no speech)."""
+
+
 def analyse_speech(
     path: Path,
     settings: Settings,
@@ -101,6 +117,13 @@ def analyse_speech(
     progress: Callable[[float], None] | None = None,
 ) -> Speech:
     """Who speaks when in a film or a sound file; faces (if given) name the voices."""
+    return name_voices(hear_voices(path, settings, progress), settings, observations)
+
+
+def hear_voices(
+    path: Path, settings: Settings, progress: Callable[[float], None] | None = None
+) -> Voices | Speech:
+    """The voices of a sound track (a ``Speech`` without observable sound when it has none)."""
     info = probe(path)
     if not info.has_audio:
         return Speech(observable=False, duration_s=info.duration_s)
@@ -122,6 +145,16 @@ def analyse_speech(
     speech = without(heard, unclear)
     features = describe(samples, t0)
     labels = label_voices(features, speech, voice)
+    return Voices(info.duration_s, speech, unclear, features, labels)
+
+
+def name_voices(
+    voices: Voices | Speech, settings: Settings, observations: Observations | None = None
+) -> Speech:
+    """Who speaks when: each voice named by the face seen speaking with it, or by its pitch."""
+    if isinstance(voices, Speech):
+        return voices
+    features, labels, voice = voices.features, voices.labels, settings.voice
     # Each 10 ms of speech is said by the person seen speaking then (a positive id); else it
     # stays its voice's, with the person that voice was most often seen as (a negative id):
     # two voices taking turns stay two speakers even when both were once seen on one face.
@@ -143,12 +176,12 @@ def analyse_speech(
     speakers = {(s.speaker): s for s in names.values()}
     return Speech(
         observable=True,
-        duration_s=info.duration_s,
-        speech=speech,
+        duration_s=voices.duration_s,
+        speech=voices.speech,
         segments=segments,
         turns=make_turns(segments, voice.turn_gap_s, voice.monologue_s),
         speakers=sorted(speakers.values(), key=lambda s: s.speaker),
-        unclear=unclear,
+        unclear=voices.unclear,
     )
 
 

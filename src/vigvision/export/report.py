@@ -52,15 +52,17 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def thumbnail(film: Path, t: float, side: int = 480) -> str | None:
-    """A JPEG still of the frame at ``t`` as a data URI (None if it cannot be read)."""
-    for frame in FrameReader(film, fps=0, max_side=side, start_s=t, end_s=t + 1.0):
-        ok, data = cv2.imencode(
-            ".jpg", cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80]
-        )
-        if ok:
-            return "data:image/jpeg;base64," + base64.b64encode(data.tobytes()).decode("ascii")
-    return None
+def thumbnail(film: Path, start_s: float, end_s: float, side: int = 480) -> str | None:
+    """A JPEG still of a moment as a data URI: a frame from its first half (None: unreadable)."""
+    frame = FrameReader(film, fps=0, max_side=side, start_s=(start_s + end_s) / 2).still(start_s)
+    if frame is None:
+        return None
+    ok, data = cv2.imencode(
+        ".jpg", cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80]
+    )
+    return (
+        "data:image/jpeg;base64," + base64.b64encode(data.tobytes()).decode("ascii") if ok else None
+    )
 
 
 def timeline(cues: PairCues, candidates: list[Candidate], duration_s: float) -> str:
@@ -111,7 +113,7 @@ def write_report(suggestions: Suggestions, target: Path) -> None:
     name = html.escape(info.path.name)
     rows = []
     for c in suggestions.candidates:
-        still = thumbnail(info.path, (c.start_s + c.end_s) / 2)
+        still = thumbnail(info.path, c.start_s, c.end_s)
         picture = f'<img src="{still}" alt="Still from {clock(c.start_s)}">' if still else ""
         principles = "".join(f"<span>{html.escape(p)}</span>" for p in c.principles)
         rows.append(
