@@ -369,6 +369,104 @@ def _suggest_into(
     return folder / "report.html"
 
 
+@cli.command("train")
+@click.argument("labels", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The model to write (.onnx); its model card goes beside it (.md).",
+)
+@click.option("--tier", default="chosen", show_default=True, help="ELAN tier of the moments.")
+@click.option(
+    "--work",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for what is learnt of each film (default: beside --out, NAME-films).",
+)
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
+@click.pass_obj
+def train_command(
+    app: App, labels: tuple[Path, ...], out: Path, tier: str, work: Path | None, folds: int
+) -> None:
+    """Train a scorer on moments people marked: ELAN .eaf, CSV (film,start_s,end_s) or
+    selections.json files. Negatives come from the rest of the same films.
+
+    Prints AUC and recall@3/5/10 per fold, each fold testing on films it never saw; writes
+    the model and its model card. Use it with `vigvision suggest FILM --model OUT`.
+    """
+    from vigvision.labels import read_moments
+    from vigvision.model import to_onnx
+    from vigvision.outputs import atomic_write, output_folder
+    from vigvision.suggest import film_windows
+    from vigvision.training import (
+        RECALL_AT,
+        FilmExamples,
+        cross_validate,
+        fit,
+        label_windows,
+        model_card,
+    )
+
+    if out.suffix != ".onnx":
+        raise ConfigError(f"--out {out} does not end in .onnx", "name the model NAME.onnx")
+    by_film: dict[Path, list[tuple[float, float]]] = {}
+    for path in labels:
+        for moment in read_moments(path, tier):
+            by_film.setdefault(moment.film, []).append((moment.start_s, moment.end_s))
+    if len(by_film) < 2:
+        raise ConfigError(
+            f"the labels mark moments in {len(by_film)} film(s)",
+            "training and its evaluation need moments in two films or more",
+        )
+    work = work or out.with_name(f"{out.stem}-films")
+    examples = []
+    for film, moments in sorted(by_film.items()):
+        info = probe(film)
+        folder = output_folder(work / f"{film.stem}-{info.sha256[:8]}")
+        observed, speech = _observe_and_listen(app, app.settings, film, folder, info, None)
+        _, _, spans, features = film_windows(observed, speech, app.settings)
+        if not spans:
+            click.echo(f"{film.name}: no adult and child seen together; left out", err=True)
+            continue
+        examples.append(
+            FilmExamples(
+                info.sha256,
+                info.duration_s,
+                spans,
+                features,
+                label_windows(spans, moments),
+                moments,
+                speech.speech,
+            )
+        )
+    try:
+        results = cross_validate(examples, app.settings, folds)
+        model = fit(examples)
+    except ValueError as error:
+        raise ConfigError(f"cannot train: {error}", "mark more moments, in more films") from error
+    table = Table("fold", "test films", "AUC", *(f"recall@{k}" for k in RECALL_AT))
+    for i, fold in enumerate(results, start=1):
+        table.add_row(
+            str(i),
+            str(fold.films),
+            f"{fold.auc:.2f}",
+            *(f"{fold.recall[k]:.2f}" for k in RECALL_AT),
+        )
+    Console().print(table)
+    sources = [p.suffix.lstrip(".") for p in labels]
+    description = f"vigvision scorer trained on {len(examples)} films"
+    atomic_write(out, lambda path: path.write_bytes(to_onnx(model, "trained", description)))
+    card = out.with_suffix(".md")
+    atomic_write(
+        card,
+        lambda path: path.write_text(
+            model_card(out.name, examples, results, sources), encoding="utf-8"
+        ),
+    )
+    click.echo(str(out))
+    click.echo(str(card))
+
+
 @cli.command("demo")
 @click.option(
     "--out",

@@ -51,7 +51,7 @@ def output_folder(path: Path) -> Path:
     return path
 
 
-def atomic_write(target: Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(target: Path, write: Callable[[Path], object]) -> Path:
     """Run ``write(partial_path)`` then move the result onto ``target``."""
     # The ending stays last: writers such as FFmpeg choose the format by it.
     partial = target.with_name(f".{target.stem}.partial{target.suffix}")

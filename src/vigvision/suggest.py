@@ -78,30 +78,11 @@ def suggest(
     """
     options = settings.suggest
     duration = observed.info.duration_s
-    grid = Grid.over(duration, options.grid_step_s)
-    pairs = pairs_of(observed.people, observed.observations)
-    all_cues = [pair_cues(pair, observed.observations, speech, grid) for pair in pairs]
+    pairs, all_cues, spans, matrix = film_windows(observed, speech, settings)
     principles = load_principles()
     chosen_goals = _goal_principles(goals, principles)
     ignored = _profile_features(profile)
     scorer = Scorer(model)
-    lengths = [
-        length
-        for length in options.window_lengths_s
-        if options.min_len_s <= length <= options.max_len_s
-    ]
-    if not lengths:
-        lengths = [max(options.min_len_s, min(options.max_len_s, duration))]
-    spans: list[tuple[int, float, float]] = []
-    tables: list[NDArray[np.float64]] = []
-    for index, cues in enumerate(all_cues):
-        for length in lengths:
-            starts = window_starts(duration, length, options.window_step_s)
-            spans.extend((index, float(start), float(start + length)) for start in starts)
-            tables.append(feature_table(cues, starts, length))
-    matrix = (
-        np.vstack(tables).astype(np.float32) if tables else np.zeros((0, len(FEATURES)), np.float32)
-    )
     for name in ignored:
         matrix[:, FEATURES.index(name)] = np.nan
     scores = scorer.score(matrix)
@@ -128,6 +109,39 @@ def suggest(
         for rank_, window in enumerate(chosen, start=1)
     ]
     return Suggestions(observed.info, candidates, all_cues, scorer.kind)
+
+
+Span = tuple[int, float, float]
+"""A window: (index of its pair, start, end)."""
+
+
+def film_windows(
+    observed: Observed, speech: Speech, settings: Settings
+) -> tuple[list[Pair], list[PairCues], list[Span], NDArray[np.float32]]:
+    """Every window of every pair of a film with its features (rows in ``FEATURES`` order)."""
+    options = settings.suggest
+    duration = observed.info.duration_s
+    grid = Grid.over(duration, options.grid_step_s)
+    pairs = pairs_of(observed.people, observed.observations)
+    all_cues = [pair_cues(pair, observed.observations, speech, grid) for pair in pairs]
+    lengths = [
+        length
+        for length in options.window_lengths_s
+        if options.min_len_s <= length <= options.max_len_s
+    ]
+    if not lengths:
+        lengths = [max(options.min_len_s, min(options.max_len_s, duration))]
+    spans: list[Span] = []
+    tables: list[NDArray[np.float64]] = []
+    for index, cues in enumerate(all_cues):
+        for length in lengths:
+            starts = window_starts(duration, length, options.window_step_s)
+            spans.extend((index, float(start), float(start + length)) for start in starts)
+            tables.append(feature_table(cues, starts, length))
+    matrix = (
+        np.vstack(tables).astype(np.float32) if tables else np.zeros((0, len(FEATURES)), np.float32)
+    )
+    return pairs, all_cues, spans, matrix
 
 
 def _goal_principles(goals: tuple[str, ...], principles: list[Principle]) -> list[Principle]:
