@@ -133,3 +133,12 @@ def test_motion_energy_follows_the_moving_person(media: Path) -> None:
     assert np.nanmean(table.of_person(left)["motion"]) > np.nanmean(
         table.of_person(right)["motion"]
     )
+
+
+def test_the_adult_is_still_while_the_child_acts() -> None:
+    # The child speaks for the first second, then moves its arms, then sits quietly.
+    speaks = np.array([1.0] * 5 + [0.0] * 10)
+    motion = np.array([0.05] * 5 + [0.3] * 5 + [0.05] * 5)
+    assert attention.acting(speaks, motion).tolist() == [1.0] * 10 + [0.0] * 5
+    unseen_unheard = attention.acting(np.full(3, np.nan), np.full(3, np.nan))
+    assert np.isnan(unseen_unheard).all()

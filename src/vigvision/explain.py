@@ -67,6 +67,8 @@ def describe(
         said.append(f"{a.capitalize()} looks at {c}")
     if get("adult_at_child_level") >= 0.7:
         said.append(f"{a.capitalize()} is at {c}'s level")
+    if get("adult_still_while_child_acts") >= 0.7 and roles_known:
+        said.append(f"{a} stays still while {c} speaks or moves")
     if get("closeness") >= 0.6:
         said.append("they are close to each other")
     passes = [t for t in turns if t.previous_speaker and t.previous_speaker != t.speaker]

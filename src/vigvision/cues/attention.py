@@ -56,3 +56,16 @@ def stillness(nod_speed: Series, shake_speed: Series, calm_deg_s: float = 60.0) 
     with np.errstate(invalid="ignore"):
         speed = np.maximum(nod_speed, shake_speed)
     return np.clip(1.0 - speed / calm_deg_s, 0.0, 1.0)
+
+
+# Motion energy (share of a person's region changing) above which they are moving: seated
+# people talking show about 0.05-0.1, a gesture 0.2 and more.
+_MOVING = 0.15
+
+
+def acting(speaks: Series, motion: Series) -> Series:
+    """1 where a person speaks or moves, 0 where seen or heard doing neither, NaN unobserved."""
+    with np.errstate(invalid="ignore"):
+        active = (speaks == 1.0) | (motion > _MOVING)
+    observed = np.isfinite(speaks) | np.isfinite(motion)
+    return np.where(active, 1.0, np.where(observed, 0.0, np.nan))

@@ -119,7 +119,11 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         gaze = attention.turned_towards(of(a, "gaze_dx"), centre_x[a], centre_x[c])
         cues["adult_looks_at_child"] = gaze
         cues["adult_at_child_level"] = attention.at_level(centre_y[a], centre_y[c], face_h)
-        cues["adult_still"] = attention.stillness(of(a, "nod_speed"), of(a, "shake_speed"))
+        # The adult's stillness counts while the child acts (speaks or moves): room given.
+        child_acts = attention.acting(child_speaks, of(c, "motion"))
+        cues["adult_still_while_child_acts"] = np.where(
+            child_acts == 1.0, attention.stillness(of(a, "nod_speed"), of(a, "shake_speed")), np.nan
+        )
         adult_smile, child_smile = of(a, "smile"), of(c, "smile")
         cues["adult_smile"], cues["child_smile"] = adult_smile, child_smile
         with np.errstate(invalid="ignore"):
