@@ -165,6 +165,7 @@ def run(film: Path, out: Path, *extra: str) -> tuple[float, float]:
         "vigvision.cli",
         "suggest",
         str(film),
+        "--no-case",
         "--out",
         str(out),
         "-q",

@@ -62,6 +62,7 @@ def test_suggest_writes_the_contract(conversation: Path, tmp_path: Path) -> None
     done = vigvision(
         "suggest",
         str(conversation),
+        "--no-case",
         "--out",
         str(tmp_path),
         "--adult",
@@ -92,7 +93,9 @@ def test_suggest_writes_the_contract(conversation: Path, tmp_path: Path) -> None
 
 
 def test_no_output_text_judges_anyone(conversation: Path, tmp_path: Path) -> None:
-    done = vigvision("suggest", str(conversation), "--out", str(tmp_path), "--adult", "left")
+    done = vigvision(
+        "suggest", str(conversation), "--no-case", "--out", str(tmp_path), "--adult", "left"
+    )
     assert done.returncode == 0, done.stderr
     report = (tmp_path / "report.html").read_text()
     assert "http://" not in report and "https://" not in report  # readable offline, nothing fetched
@@ -112,7 +115,15 @@ def test_no_output_text_judges_anyone(conversation: Path, tmp_path: Path) -> Non
 
 def test_lengths_that_contradict_each_other_are_refused(conversation: Path, tmp_path: Path) -> None:
     done = vigvision(
-        "suggest", str(conversation), "--out", str(tmp_path), "--min-len", "20", "--max-len", "5"
+        "suggest",
+        str(conversation),
+        "--no-case",
+        "--out",
+        str(tmp_path),
+        "--min-len",
+        "20",
+        "--max-len",
+        "5",
     )
     assert done.returncode == 2 and "--min-len" in done.stderr and done.stderr.count("\n") == 1
 
@@ -121,6 +132,7 @@ def test_goals_and_profiles(conversation: Path, tmp_path: Path) -> None:
     done = vigvision(
         "suggest",
         str(conversation),
+        "--no-case",
         "--out",
         str(tmp_path),
         "--adult",
@@ -134,7 +146,9 @@ def test_goals_and_profiles(conversation: Path, tmp_path: Path) -> None:
     candidates = json.loads((tmp_path / "candidates.json").read_text())["candidates"]
     assert any("turn-taking" in c["goals"] for c in candidates)
     assert all("facing_each_other" not in c["cues"] for c in candidates)  # not counted either way
-    wrong = vigvision("suggest", str(conversation), "--out", str(tmp_path), "--goal", "dancing")
+    wrong = vigvision(
+        "suggest", str(conversation), "--no-case", "--out", str(tmp_path), "--goal", "dancing"
+    )
     assert wrong.returncode == 2 and "goals are:" in wrong.stderr
 
 
@@ -144,7 +158,15 @@ def test_elan_file_opens_with_the_candidates_and_who_speaks(
     import pympi
 
     done = vigvision(
-        "suggest", str(conversation), "--out", str(tmp_path), "--adult", "left", "--top", "2"
+        "suggest",
+        str(conversation),
+        "--no-case",
+        "--out",
+        str(tmp_path),
+        "--adult",
+        "left",
+        "--top",
+        "2",
     )
     assert done.returncode == 0, done.stderr
     eaf = pympi.Elan.Eaf(str(tmp_path / f"{conversation.stem}.eaf"))

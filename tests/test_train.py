@@ -116,7 +116,13 @@ def test_train_command_on_two_films_then_suggest_with_the_model(
     assert (tmp_path / "models" / "ours-films").is_dir()  # what was learnt of each film
 
     done = vigvision(
-        "suggest", str(tmp_path / "one.mp4"), "--out", str(tmp_path / "out"), "--model", str(model)
+        "suggest",
+        str(tmp_path / "one.mp4"),
+        "--no-case",
+        "--out",
+        str(tmp_path / "out"),
+        "--model",
+        str(model),
     )
     assert done.returncode == 0, done.stderr
 

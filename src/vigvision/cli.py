@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -287,7 +288,18 @@ def _speakers_table(speech: Any) -> Table:
 
 @cli.command("suggest")
 @film_argument
-@out_option
+@click.option("--case", "case_name", help="The case (made by `vigvision case new`) to work in.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Folder for the results, with --no-case.",
+)
+@click.option(
+    "--no-case",
+    is_flag=True,
+    help="Work outside any case (consented research data): results go to --out.",
+)
 @click.option("--top", type=click.IntRange(min=1), help="How many candidates (suggest.top).")
 @click.option("--min-len", type=click.FloatRange(min=1), help="Shortest candidate, seconds.")
 @click.option("--max-len", type=click.FloatRange(min=1), help="Longest candidate, seconds.")
@@ -306,7 +318,9 @@ def _speakers_table(speech: Any) -> Table:
 def suggest_command(
     app: App,
     film: Path,
-    out_dir: Path,
+    case_name: str | None,
+    out_dir: Path | None,
+    no_case: bool,
     top: int | None,
     min_len: float | None,
     max_len: float | None,
@@ -318,8 +332,9 @@ def suggest_command(
     """Candidate moments of FILM for the guider to choose from: writes candidates.json.
 
     Also candidates.csv, cues.csv (every cue on the film's time grid) and report.html (for
-    reading offline). Observations of the same film with the same settings in --out are
-    reused, so that changing --top, --goal or the lengths re-ranks in seconds.
+    reading offline), in the case's folder for this film (--case NAME), or in --out with
+    --no-case. Observations of the same film with the same settings there are reused, so
+    that changing --top, --goal or the lengths re-ranks in seconds.
     """
     overrides = {"suggest.top": top, "suggest.min_len_s": min_len, "suggest.max_len_s": max_len}
     settings = app.settings.with_overrides({k: v for k, v in overrides.items() if v is not None})
@@ -331,6 +346,21 @@ def suggest_command(
         )
     if model is not None and not model.is_file():
         raise ConfigError(f"no model file at {model}", "check the path given to --model")
+    if case_name is not None:
+        if out_dir is not None or no_case:
+            raise ConfigError(
+                "--case cannot go with --out or --no-case", "the case decides where results go"
+            )
+        from vigvision.cases import cases_root, film_folder, open_case
+
+        info = probe(film)
+        _, out_dir = film_folder(open_case(cases_root(settings), case_name), info, date.today())
+    elif not no_case or out_dir is None:
+        raise ConfigError(
+            "films of children are analysed in a case",
+            "give --case NAME (make one: `vigvision case new NAME --consent-ref REF"
+            " --consent-date DATE`), or --no-case --out DIR for consented research data",
+        )
     _suggest_into(app, settings, film, out_dir, adult, model, goals, profile)
 
 
@@ -663,6 +693,11 @@ def _run(args: list[str], debug: bool) -> int:
 def _say_error(message: str) -> None:
     click.echo(f"error: {message}", err=True)
 
+
+# The guider's commands (case, review, export, letter) live in their own module.
+from vigvision import cli_cases  # noqa: E402
+
+__all__ = ["App", "cli", "cli_cases", "main"]
 
 if __name__ == "__main__":
     main()

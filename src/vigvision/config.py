@@ -117,6 +117,13 @@ class SuggestSettings:
 
 
 @dataclass(frozen=True)
+class CaseSettings:
+    root: str = _bounds()
+    retain_days: int = _bounds(ge=1, le=3650)
+    proxy_max_side: int = _bounds(ge=240, le=1920)
+
+
+@dataclass(frozen=True)
 class Settings:
     film: FilmSettings
     audio: AudioSettings
@@ -125,6 +132,7 @@ class Settings:
     roles: RoleSettings
     voice: VoiceSettings
     suggest: SuggestSettings
+    cases: CaseSettings
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data, to record in every output."""

@@ -1,0 +1,202 @@
+"""Case folders: everything derived from the films of one family or class, with its consent.
+
+A case is a folder only its owner can read (0700) under the cases root, holding
+``case.json`` (the consent reference and date, when the case was last worked on, how long
+its files are kept) and, per film, the folder ``suggest`` writes into. Films themselves are
+never moved, changed or copied into a case (only a playable proxy may be made inside it).
+
+Purging deletes every file vigvision made for the case and leaves one line in the root's
+``purge.log`` that names no one: the date, a digest of the case name, what was deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from dataclasses import asdict, dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Final
+
+from vigvision.config import Settings
+from vigvision.errors import ConfigError
+from vigvision.film import FilmInfo
+
+CASE_FILE: Final = "case.json"
+PURGE_LOG: Final = "purge.log"
+_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_PRIVATE: Final = 0o700
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    consent_ref: str
+    consent_date: str
+    """ISO date the consent was given."""
+    created: str
+    last_worked: str
+    """ISO date of the last work on the case: retention counts from it."""
+    retain_days: int
+    films: tuple[str, ...] = ()
+    """The original films analysed in this case (paths; never copied)."""
+    folder: Path = Path()
+
+    @property
+    def retain_until(self) -> date:
+        return date.fromisoformat(self.last_worked) + timedelta(days=self.retain_days)
+
+    def expired(self, today: date) -> bool:
+        return today > self.retain_until
+
+    def film_folders(self) -> list[Path]:
+        """The folders of this case's films that hold suggestions, oldest first."""
+        folders = (self.folder / "films").glob("*/candidates.json")
+        return sorted((p.parent for p in folders), key=lambda p: p.stat().st_mtime)
+
+
+def cases_root(settings: Settings) -> Path:
+    return Path(settings.cases.root).expanduser()
+
+
+def new_case(
+    root: Path, name: str, consent_ref: str, consent_date: str, retain_days: int, today: date
+) -> Case:
+    """Make the case folder (owner only) and record its consent."""
+    _check_name(name)
+    try:
+        given = date.fromisoformat(consent_date)
+    except ValueError as error:
+        raise ConfigError(
+            f"--consent-date {consent_date} is not a date", "write it as YYYY-MM-DD"
+        ) from error
+    if given > today:
+        raise ConfigError(f"the consent date {consent_date} is in the future", "check it")
+    if not consent_ref.strip():
+        raise ConfigError(
+            "the consent reference is empty", "give the reference of the consent form"
+        )
+    _private_folder(root)
+    folder = root / name
+    if folder.exists():
+        raise ConfigError(f"a case named {name} already exists", "choose another name")
+    _private_folder(folder)
+    case = Case(
+        name,
+        consent_ref.strip(),
+        given.isoformat(),
+        today.isoformat(),
+        today.isoformat(),
+        retain_days,
+        (),
+        folder,
+    )
+    _save(case)
+    return case
+
+
+def open_case(root: Path, name: str) -> Case:
+    _check_name(name)
+    path = root / name / CASE_FILE
+    if not path.is_file():
+        raise ConfigError(
+            f"there is no case named {name} in {root}",
+            "make it with `vigvision case new NAME --consent-ref REF --consent-date DATE`",
+        )
+    try:
+        saved: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return Case(
+            **{k: v for k, v in saved.items() if k not in ("schema", "films", "retain_until")},
+            films=tuple(saved.get("films", ())),
+            folder=path.parent,
+        )
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"the case file {path} is damaged", "restore it from a backup") from error
+
+
+def list_cases(root: Path) -> list[Case]:
+    if not root.is_dir():
+        return []
+    return [open_case(root, p.parent.name) for p in sorted(root.glob(f"*/{CASE_FILE}"))]
+
+
+def film_folder(case: Case, info: FilmInfo, today: date) -> tuple[Case, Path]:
+    """The folder (owner only) of one film's results in a case; the case records the film."""
+    folder = case.folder / "films" / f"{_safe_stem(info.path.stem)}-{info.sha256[:8]}"
+    _private_folder(case.folder / "films")
+    _private_folder(folder)
+    film = str(info.path.resolve())
+    films = case.films if film in case.films else (*case.films, film)
+    return worked_on(replace(case, films=films), today), folder
+
+
+def worked_on(case: Case, today: date) -> Case:
+    """The case with today as its last day of work (retention counts from it)."""
+    updated = replace(case, last_worked=max(case.last_worked, today.isoformat()))
+    _save(updated)
+    return updated
+
+
+@dataclass(frozen=True)
+class Purged:
+    files: int
+    bytes: int
+    kept: tuple[Path, ...]
+    """Original films found inside the case folder: never deleted."""
+
+
+def purge(root: Path, case: Case, reason: str) -> Purged:
+    """Delete every file vigvision made for the case; log it without naming anyone."""
+    originals = {Path(f).resolve() for f in case.films}
+    files = size = 0
+    kept: list[Path] = []
+    for path in sorted(case.folder.rglob("*"), reverse=True):
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+            continue
+        if path.resolve() in originals:
+            kept.append(path)
+            continue
+        size += path.lstat().st_size
+        files += 1
+        path.unlink()
+    if case.folder.exists() and not any(case.folder.iterdir()):
+        case.folder.rmdir()
+    elif case.folder.exists() and not kept:
+        shutil.rmtree(case.folder)
+    digest = hashlib.sha256(case.name.encode()).hexdigest()[:12]
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with (root / PURGE_LOG).open("a", encoding="utf-8") as log:
+        log.write(f"{stamp} purged case {digest} ({reason}): {files} files, {size} bytes\n")
+    return Purged(files, size, tuple(kept))
+
+
+def _save(case: Case) -> None:
+    data = {"schema": "vigvision.case/1", **asdict(case), "films": list(case.films)}
+    data.pop("folder")
+    data["retain_until"] = case.retain_until.isoformat()
+    target = case.folder / CASE_FILE
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    partial.chmod(0o600)
+    partial.replace(target)
+
+
+def _private_folder(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True, mode=_PRIVATE)
+    folder.chmod(_PRIVATE)  # mkdir's mode is cut by the umask; a folder made earlier too
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name):
+        raise ConfigError(
+            f"'{name}' cannot name a case",
+            "use letters, digits, - and _ (a code such as family-07, not a child's name)",
+        )
+
+
+def _safe_stem(stem: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", stem)[:40] or "film"

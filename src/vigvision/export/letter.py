@@ -1,0 +1,83 @@
+"""A draft of the guider's written feedback, printable to PDF, for the guider to edit.
+
+VIG feedback is about what goes well: the adult's goals, then each chosen moment with a
+still, its time and what the guider wrote of it. The words are the guider's; vigvision adds
+only the film's plain description of each moment. Nothing grades the adult or the child.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+from vigvision.export.clips import jpeg, still
+from vigvision.export.report import clock
+from vigvision.film import FilmInfo
+from vigvision.outputs import atomic_write
+from vigvision.selections import Moment, chosen
+
+_STYLE: Final = """
+body { font-family: Georgia, serif; max-width: 720px; margin: 2rem auto; padding: 0 1rem;
+       line-height: 1.55; color: #222; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+.hint { font-family: system-ui, sans-serif; background: #fff8dc; padding: .6rem .8rem;
+        border-radius: 4px; font-size: .9rem; }
+figure { margin: 1rem 0; break-inside: avoid; }
+figure img { max-width: 100%; border-radius: 4px; }
+.when { color: #555; font-variant-numeric: tabular-nums; }
+[contenteditable]:focus { outline: 2px dashed #9ab; }
+@media print { .hint { display: none; } }
+"""
+
+
+def goals_of(candidates: dict[str, Any]) -> list[str]:
+    """The goals the suggestions were asked to favour (``suggest --goal``)."""
+    return sorted({g for c in candidates["candidates"] for g in c.get("goals", [])})
+
+
+def write_letter(
+    target: Path, info: FilmInfo, moments: list[Moment], goals: list[str], today: date
+) -> Path:
+    """``letter.html``: goals, chosen moments with stills, times and notes; editable."""
+    picked = chosen(moments)
+    parts = []
+    for number, m in enumerate(picked, start=1):
+        image = still(info.path, m.start_s, m.end_s, max_side=640)
+        picture = (
+            f'<img alt="Moment {number}" src="data:image/jpeg;base64,'
+            f'{base64.b64encode(jpeg(image)).decode("ascii")}">'
+            if image is not None
+            else ""
+        )
+        note = html.escape(m.note) or "[What you see working in this moment.]"
+        seen = f"<p>In the film: {html.escape(m.explanation)}</p>" if m.explanation else ""
+        parts.append(
+            f"<h2>Moment {number}</h2>\n<figure>{picture}<figcaption class='when'>"
+            f"{clock(m.start_s)} to {clock(m.end_s)}</figcaption></figure>\n"
+            f"<p>{note}</p>\n{seen}"
+        )
+    goal_text = (
+        ", ".join(html.escape(g) for g in goals) if goals else "[the goals we agreed together]"
+    )
+    moments_html = "\n".join(parts) or "<p>[Choose moments on the review page first.]</p>"
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Our shared review</title><style>{_STYLE}</style></head>
+<body><main contenteditable="true">
+<p class="hint">A draft for you to edit: click anywhere to change the words, then print to
+PDF. Nothing here leaves this computer.</p>
+<h1>Our shared review</h1>
+<p class="when">{today:%d %B %Y}</p>
+<p>Thank you for watching the film with me. We looked at moments where things went well
+between you, and at what you did that helped.</p>
+<p>Your goals: {goal_text}.</p>
+{moments_html}
+<h2>Looking ahead</h2>
+<p>[What you would like to do more of, in your words.]</p>
+</main></body></html>
+"""
+    target.parent.mkdir(mode=0o700, exist_ok=True)
+    return atomic_write(target, lambda path: path.write_text(page, encoding="utf-8"))

@@ -1,0 +1,435 @@
+// The review page. Plain JavaScript, no libraries, nothing fetched from elsewhere.
+// Every change is saved at once to selections.json through the local server.
+"use strict";
+
+const TOKEN = new URLSearchParams(location.search).get("token") || "";
+const STEP = 0.5; // seconds an in or out point moves per press
+const SVG = "http://www.w3.org/2000/svg";
+const COLOURS = { open: "#d69e2e", chosen: "#2f855a", "set aside": "#9aa5b1" };
+
+const state = { film: null, moments: [], tracks: [], current: null, mark: null, saving: null };
+const $ = (id) => document.getElementById(id);
+const video = () => $("video");
+
+function withToken(path) {
+  return path + (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(TOKEN);
+}
+
+async function api(path, body) {
+  const options = body === undefined ? {} : {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Vigvision-Token": TOKEN },
+    body: JSON.stringify(body),
+  };
+  const response = await fetch(withToken(path), options);
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || response.statusText);
+  return data;
+}
+
+function clock(seconds) {
+  const m = Math.floor(seconds / 60);
+  const s = seconds - m * 60;
+  return `${m}:${s.toFixed(1).padStart(4, "0")}`;
+}
+
+function status(text, error = false) {
+  const el = $("status");
+  el.textContent = text;
+  el.classList.toggle("error", error);
+}
+
+// ---------------------------------------------------------------- saving
+
+function save(delay = 0) {
+  clearTimeout(state.saving);
+  status("Saving…");
+  state.saving = setTimeout(async () => {
+    try {
+      await api("/api/selections", { moments: state.moments });
+      status("All changes saved");
+    } catch (error) {
+      status("Not saved: " + error.message + " (is vigvision review still running?)", true);
+    }
+  }, delay);
+}
+
+// ---------------------------------------------------------------- moments
+
+function change(moment, fields) {
+  Object.assign(moment, fields);
+  render();
+  save();
+}
+
+function nudge(moment, which, by) {
+  const duration = state.film.duration_s;
+  if (which === "start") {
+    moment.start_s = Math.max(0, Math.min(moment.end_s - 1, +(moment.start_s + by).toFixed(2)));
+  } else {
+    moment.end_s = Math.min(duration, Math.max(moment.start_s + 1, +(moment.end_s + by).toFixed(2)));
+  }
+  render();
+  save(300);
+  play(moment);
+}
+
+function play(moment) {
+  state.current = moment;
+  const v = video();
+  v.currentTime = moment.start_s;
+  v.play().catch(() => {});
+  render();
+}
+
+function addMoment(start, end) {
+  if (end - start < 1) return;
+  const moment = {
+    id: "g" + Date.now(), start_s: +start.toFixed(2), end_s: +end.toFixed(2), status: "chosen",
+    note: "", source: "guider", rank: null, explanation: "",
+  };
+  state.moments.push(moment);
+  state.moments.sort((a, b) => a.start_s - b.start_s);
+  play(moment);
+  save();
+  status("Moment added and chosen");
+}
+
+function card(moment, number) {
+  const li = document.createElement("li");
+  li.className = "moment" + (moment.status === "chosen" ? " chosen" : "")
+    + (moment.status === "set aside" ? " aside" : "")
+    + (state.current === moment ? " playing" : "");
+  li.dataset.id = moment.id;
+
+  const img = document.createElement("img");
+  img.alt = "";
+  img.loading = "lazy";
+  img.src = withToken(`/media/still?start=${moment.start_s}&end=${moment.end_s}`);
+  li.append(img);
+
+  const body = document.createElement("div");
+  const head = document.createElement("div");
+  head.className = "head";
+  const num = document.createElement("span");
+  num.className = "number";
+  num.textContent = moment.source === "guider" ? "Added" : String(number);
+  const times = document.createElement("span");
+  times.className = "times";
+  times.textContent = `${clock(moment.start_s)} – ${clock(moment.end_s)}`;
+  const st = document.createElement("span");
+  st.className = "state";
+  st.textContent = { open: "to look at", chosen: "chosen", "set aside": "set aside" }[moment.status];
+  head.append(num, times, st);
+  body.append(head);
+
+  if (moment.explanation) {
+    const p = document.createElement("p");
+    p.className = "explanation";
+    p.textContent = moment.explanation;
+    body.append(p);
+  }
+  body.append(miniTimeline(moment));
+
+  const buttons = document.createElement("div");
+  buttons.className = "buttons";
+  buttons.append(
+    button("▶ Play", () => play(moment), `Play moment ${number} (loops)`),
+    button(moment.status === "chosen" ? "✓ Chosen" : "Choose",
+      () => change(moment, { status: moment.status === "chosen" ? "open" : "chosen" }),
+      "Choose this moment", moment.status === "chosen" ? "primary" : ""),
+    button(moment.status === "set aside" ? "Bring back" : "Set aside",
+      () => change(moment, { status: moment.status === "set aside" ? "open" : "set aside" }),
+      "Set this moment aside"),
+  );
+  const controls = document.createElement("div");
+  controls.className = "controls";
+  controls.append(buttons);
+
+  const nudges = document.createElement("div");
+  nudges.className = "nudge";
+  nudges.append(
+    "Start",
+    button("−", () => nudge(moment, "start", -STEP), "Start half a second earlier"),
+    button("+", () => nudge(moment, "start", STEP), "Start half a second later"),
+    " End",
+    button("−", () => nudge(moment, "end", -STEP), "End half a second earlier"),
+    button("+", () => nudge(moment, "end", STEP), "End half a second later"),
+  );
+  controls.append(nudges);
+  body.append(controls);
+  li.append(body);
+
+  const label = document.createElement("label");
+  label.textContent = "What is working";
+  const note = document.createElement("textarea");
+  note.value = moment.note;
+  note.placeholder = "e.g. You wait, and she shows you the toy";
+  note.addEventListener("input", () => { moment.note = note.value; save(500); });
+  label.append(note);
+  li.append(label);
+  li.addEventListener("focusin", () => { state.focused = moment; });
+  return li;
+}
+
+function button(text, action, label, kind = "") {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.setAttribute("aria-label", label);
+  if (kind) b.className = kind;
+  b.addEventListener("click", action);
+  return b;
+}
+
+function miniTimeline(moment) {
+  // The main cues inside the moment, one thin row each.
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", "mini");
+  svg.setAttribute("viewBox", "0 0 100 18");
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("aria-hidden", "true");
+  const rows = state.tracks.slice(0, 3);
+  rows.forEach((track, row) => {
+    const first = Math.floor(moment.start_s / track.step);
+    const last = Math.ceil(moment.end_s / track.step);
+    const width = 100 / Math.max(1, last - first);
+    for (let i = first; i < last; i++) {
+      const v = track.values[i];
+      if (v === null || v === undefined || v <= 0) continue;
+      const r = document.createElementNS(SVG, "rect");
+      r.setAttribute("x", (i - first) * width);
+      r.setAttribute("y", row * 6);
+      r.setAttribute("width", width);
+      r.setAttribute("height", 5);
+      r.setAttribute("fill", trackColour(row));
+      r.setAttribute("opacity", 0.25 + 0.75 * v);
+      svg.append(r);
+    }
+  });
+  return svg;
+}
+
+function trackColour(row) {
+  return ["#3182ce", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#718096"][row % 7];
+}
+
+// ---------------------------------------------------------------- timeline
+
+const LABEL_W = 150;
+const ROW_H = 16;
+
+function timeline() {
+  const el = $("timeline");
+  const width = Math.max(400, el.clientWidth || 800);
+  const rows = state.tracks.length;
+  const height = 22 + rows * ROW_H + 6;
+  const duration = state.film.duration_s;
+  const x = (t) => LABEL_W + (width - LABEL_W - 8) * t / duration;
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("height", height);
+  const rect = (attrs) => {
+    const r = document.createElementNS(SVG, "rect");
+    for (const [k, v] of Object.entries(attrs)) r.setAttribute(k, v);
+    svg.append(r);
+    return r;
+  };
+  const text = (content, tx, ty) => {
+    const t = document.createElementNS(SVG, "text");
+    t.setAttribute("x", tx);
+    t.setAttribute("y", ty);
+    t.textContent = content;
+    svg.append(t);
+  };
+  state.moments.forEach((m) => {
+    rect({ x: x(m.start_s), y: 2, width: Math.max(2, x(m.end_s) - x(m.start_s)), height: height - 4,
+           fill: COLOURS[m.status], opacity: 0.28 });
+  });
+  text("Moments", 4, 14);
+  state.tracks.forEach((track, row) => {
+    const y = 22 + row * ROW_H;
+    text(track.label, 4, y + 10);
+    const w = (width - LABEL_W - 8) * track.step / duration;
+    track.values.forEach((v, i) => {
+      if (v === null || v <= 0) return;
+      rect({ x: x(i * track.step), y, width: Math.max(w, 0.5), height: ROW_H - 3,
+             fill: trackColour(row), opacity: 0.2 + 0.8 * v });
+    });
+  });
+  state.moments.forEach((m, i) => {
+    if (m.source === "candidate") text(String(m.rank), x(m.start_s) + 2, 14);
+    else text("+", x(m.start_s) + 2, 14);
+    void i;
+  });
+  if (state.mark !== null) {
+    rect({ x: x(state.mark), y: 0, width: 2, height, fill: "#c53030" });
+  }
+  const head = rect({ id: "playhead", x: x(video().currentTime || 0), y: 0, width: 2, height,
+                      fill: "#1a202c" });
+  head.setAttribute("pointer-events", "none");
+  el.replaceChildren(svg);
+  el.setAttribute("aria-valuemax", String(Math.round(duration)));
+  state.toTime = (clientX) => {
+    const box = svg.getBoundingClientRect();
+    const px = (clientX - box.left) * width / box.width;
+    return Math.max(0, Math.min(duration, (px - LABEL_W) * duration / (width - LABEL_W - 8)));
+  };
+  state.toX = x;
+}
+
+function movePlayhead() {
+  const head = document.getElementById("playhead");
+  if (head && state.toX) head.setAttribute("x", state.toX(video().currentTime || 0));
+  $("timeline").setAttribute("aria-valuenow", String(Math.round(video().currentTime || 0)));
+}
+
+function setUpTimeline() {
+  const el = $("timeline");
+  let down = null;
+  el.addEventListener("pointerdown", (e) => { down = state.toTime(e.clientX); });
+  el.addEventListener("pointerup", (e) => {
+    if (down === null) return;
+    const up = state.toTime(e.clientX);
+    if (Math.abs(up - down) >= 1) addMoment(Math.min(up, down), Math.max(up, down));
+    else { state.current = null; video().currentTime = up; render(); }
+    down = null;
+  });
+  el.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+      video().currentTime = Math.max(0, video().currentTime + (e.key === "ArrowLeft" ? -5 : 5));
+      e.preventDefault();
+    }
+  });
+}
+
+// ---------------------------------------------------------------- keys
+
+function keys(e) {
+  const typing = ["TEXTAREA", "INPUT"].includes(document.activeElement?.tagName);
+  if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+  const v = video();
+  const ordered = state.moments;
+  const target = state.current || state.focused || ordered[0];
+  const index = ordered.indexOf(target);
+  const go = (i) => {
+    const m = ordered[Math.max(0, Math.min(ordered.length - 1, i))];
+    if (!m) return;
+    play(m);
+    document.querySelector(`.moment[data-id="${CSS.escape(m.id)}"] button`)?.focus();
+  };
+  const handlers = {
+    " ": () => (v.paused ? v.play().catch(() => {}) : v.pause()),
+    j: () => go(index + 1),
+    k: () => go(index - 1),
+    c: () => target && change(target, { status: target.status === "chosen" ? "open" : "chosen" }),
+    x: () => target && change(target, { status: "set aside" }),
+    "[": () => target && nudge(target, "start", -STEP),
+    "]": () => target && nudge(target, "start", STEP),
+    ",": () => target && nudge(target, "end", -STEP),
+    ".": () => target && nudge(target, "end", STEP),
+    m: () => {
+      if (state.mark === null) { state.mark = v.currentTime; status("Start marked: press M at the end"); timeline(); }
+      else { const start = state.mark; state.mark = null; addMoment(Math.min(start, v.currentTime), Math.max(start, v.currentTime)); }
+    },
+  };
+  const handler = handlers[e.key.length === 1 ? e.key.toLowerCase() : e.key];
+  if (handler && !(e.key === " " && document.activeElement?.tagName === "BUTTON")) {
+    handler();
+    e.preventDefault();
+  }
+}
+
+// ---------------------------------------------------------------- film and proxy
+
+async function loadFilm(data) {
+  const v = video();
+  if (data.needs_proxy && data.proxy.state !== "ready") {
+    $("proxy").hidden = false;
+    let proxy = await api("/api/proxy", {});
+    while (proxy.state === "making") {
+      $("proxy-progress").value = proxy.progress;
+      await new Promise((r) => setTimeout(r, 700));
+      proxy = await api("/api/proxy");
+    }
+    $("proxy").hidden = true;
+    if (proxy.state === "failed") status("The film could not be prepared for this browser: " + proxy.error, true);
+  }
+  v.src = withToken("/media/film");
+  v.addEventListener("timeupdate", () => {
+    const m = state.current;
+    if (m && !v.paused && v.currentTime >= m.end_s - 0.05) v.currentTime = m.start_s; // loop the moment
+    movePlayhead();
+  });
+}
+
+// ---------------------------------------------------------------- export
+
+async function exportChosen(kind) {
+  const out = $("exported");
+  if (!state.moments.some((m) => m.status === "chosen")) {
+    out.textContent = "Choose a moment first.";
+    return;
+  }
+  out.textContent = "Saving files…";
+  try {
+    const done = await api("/api/export", { kinds: [kind] });
+    out.replaceChildren(...done.files.map((name) => {
+      const a = document.createElement("a");
+      a.href = withToken("/exports/" + encodeURIComponent(name));
+      a.textContent = name;
+      a.target = "_blank";
+      return a;
+    }));
+  } catch (error) {
+    out.textContent = "Not saved: " + error.message;
+  }
+}
+
+// ---------------------------------------------------------------- start
+
+function render() {
+  const list = $("list");
+  const focusedId = document.activeElement?.closest?.(".moment")?.dataset.id;
+  const typing = document.activeElement?.tagName === "TEXTAREA";
+  if (typing) { timeline(); countChosen(); return; } // never rebuild under the guider's typing
+  let number = 0;
+  list.replaceChildren(...state.moments.map((m) => card(m, m.source === "candidate" ? (number = m.rank ?? number + 1) : number)));
+  if (focusedId) list.querySelector(`.moment[data-id="${CSS.escape(focusedId)}"] button`)?.focus({ preventScroll: true });
+  timeline();
+  countChosen();
+}
+
+function countChosen() {
+  const n = state.moments.filter((m) => m.status === "chosen").length;
+  $("chosen-count").textContent = `(${n} chosen)`;
+}
+
+async function start() {
+  if (!TOKEN) { status("Open the address vigvision printed (it holds the access key).", true); return; }
+  try {
+    const data = await api("/api/review");
+    state.film = data.film;
+    state.moments = data.moments;
+    state.tracks = data.tracks;
+    $("film-name").textContent = "· " + data.film.name;
+    document.title = "vigvision · " + data.film.name;
+    render();
+    setUpTimeline();
+    status("All changes saved");
+    await loadFilm(data);
+  } catch (error) {
+    status("Could not load: " + error.message, true);
+  }
+  document.addEventListener("keydown", keys);
+  document.querySelectorAll("[data-export]").forEach((b) =>
+    b.addEventListener("click", () => exportChosen(b.dataset.export)));
+  $("help-button").addEventListener("click", () => {
+    const help = $("help");
+    help.hidden = !help.hidden;
+    $("help-button").setAttribute("aria-expanded", String(!help.hidden));
+  });
+  window.addEventListener("resize", timeline);
+}
+
+document.addEventListener("DOMContentLoaded", start);

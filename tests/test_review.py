@@ -1,0 +1,198 @@
+"""The review page: its server's guards, the playable copy, and a guider's session in Chromium.
+
+The browser test drives Debian's ``chromium`` (installed by .ci/run) through Playwright,
+never a downloaded browser. Screenshots at 1280x800 are saved in the test's temp folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_cli import vigvision
+from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
+from vigvision.film import probe
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def case_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Case family-07 with suggestions for a 43 s film of two people taking turns."""
+    from tests.conftest import MEDIA
+
+    if not MEDIA.is_dir():
+        pytest.skip(f"real media folder {MEDIA} is absent")
+    folder = tmp_path_factory.mktemp("review")
+    film = folder / "films" / "visit.mp4"
+    film.parent.mkdir()
+    adult, child = (
+        load_clip(MEDIA / "adult_talking_head.mp4"),
+        load_clip(MEDIA / "child_face_closeup.mp4"),
+    )
+    side_by_side_conversation(adult, child, TAKING_TURNS * 3, film)
+    root = folder / "cases"
+    base = ("--set", f"cases.root={root}")
+    made = vigvision(*base, "case", "new", "family-07", "--consent-ref", "CF-14",
+                     "--consent-date", "2026-10-01")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    done = vigvision(*base, "-q", "suggest", str(film), "--case", "family-07", "--adult", "left",
+                     "--min-len", "4", "--max-len", "8", "--top", "5")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+def start_review(*args: str) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-c", "from vigvision.cli import main; main()", *args]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    line = server.stdout.readline()
+    if "Review page:" not in line:
+        server.kill()
+        pytest.fail(f"the review page did not start: {line}{server.communicate()[1]}")
+    return server, line.split("Review page:")[1].strip()
+
+
+@pytest.fixture
+def page_address(case_root: Path) -> Iterator[str]:
+    server, address = start_review(
+        "--set", f"cases.root={case_root}", "review", "family-07", "--no-browser"
+    )
+    yield address
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def fetch(url: str, **headers: str) -> tuple[int, bytes, dict[str, str]]:
+    data = headers.pop("data", None)
+    request = urllib.request.Request(url, data=data.encode() if data else None, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)
+
+
+def test_the_server_guards_every_door(page_address: str) -> None:
+    base, token = page_address.split("/?token=")
+    assert fetch(f"{base}/")[0] == 403  # no token
+    assert fetch(f"{base}/?token=wrong")[0] == 403
+    assert fetch(f"{base}/api/review")[0] == 403
+    status, _, headers = fetch(page_address)
+    assert status == 200 and "default-src 'none'" in headers["content-security-policy"]
+    assert fetch(page_address, Host="attacker.example")[0] == 403  # DNS rebinding
+    # Changes need the token in a header, which another site's page cannot send.
+    body = json.dumps({"moments": []})
+    assert fetch(f"{base}/api/selections?token={token}", data=body,
+                 **{"Content-Type": "application/json"})[0] == 403  # fmt: skip
+    for sneaky in ("/exports/../candidates.json", "/exports/..%2Fcandidates.json",
+                   "/static/../server.py", "/media/../../case.json"):  # fmt: skip
+        assert fetch(f"{base}{sneaky}?token={token}")[0] in (403, 404)
+    status, _, headers = fetch(f"{base}/media/film?token={token}", Range="bytes=0-99")
+    assert status == 206 and headers["content-range"].startswith("bytes 0-99/")
+
+
+def test_a_film_browsers_cannot_play_gets_a_playable_copy_once(media: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "iphone"
+    folder.mkdir()
+    film = media / "face_then_noface_hevc.mov"
+    info = probe(film)
+    candidates = {
+        "schema": "vigvision.candidates/1",
+        "film": {"path": str(film), "sha256": info.sha256, "duration_s": info.duration_s},
+        "candidates": [{"rank": 1, "start_s": 0.5, "end_s": 2.0, "explanation": "A face."}],
+    }
+    (folder / "candidates.json").write_text(json.dumps(candidates))
+    server, address = start_review("review", str(folder), "--no-browser")
+    try:
+        base, token = address.split("/?token=")
+        status, body, _ = fetch(f"{base}/api/review?token={token}")
+        assert status == 200 and json.loads(body)["needs_proxy"] is True
+        post = {"data": "{}", "Content-Type": "application/json", "X-Vigvision-Token": token}
+        assert fetch(f"{base}/api/proxy", **post)[0] == 200
+        deadline = time.time() + 60
+        while json.loads(fetch(f"{base}/api/proxy?token={token}")[1])["state"] == "making":
+            assert time.time() < deadline
+            time.sleep(0.3)
+        copy = probe(folder / "proxy.mp4")
+        assert copy.video_codec == "h264" and abs(copy.duration_s - info.duration_s) < 0.1
+        status, body, _ = fetch(f"{base}/media/film?token={token}", Range="bytes=0-11")
+        assert status == 206 and body[4:8] == b"ftyp"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+def test_a_guider_reviews_chooses_reloads_and_exports(
+    case_root: Path, page_address: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(page_address)
+        cards = page.locator(".moment")
+        expect(cards.first).to_be_visible()
+        assert cards.count() >= 3
+        expect(page.locator("#status")).to_have_text("All changes saved")
+        page.screenshot(path=str(tmp_path / "review-1280x800.png"))
+
+        # Play the first candidate: the film moves inside it (and loops there).
+        first = json.loads(page.evaluate("JSON.stringify(state.moments[0])"))
+        cards.first.get_by_role("button", name="Play moment 1").click()
+        # Polled from here: the page's CSP forbids the string evaluation wait_for_function uses.
+        deadline = time.time() + 20
+        while (now := page.evaluate("video().currentTime")) < first["start_s"] + 0.5:
+            assert time.time() < deadline, f"the film did not play (at {now:.2f} s)"
+            page.wait_for_timeout(100)
+        assert first["start_s"] <= now <= first["end_s"]
+        page.evaluate("video().pause()")
+
+        # Choose three, each with a note of what is working.
+        for index in range(3):
+            card = cards.nth(index)
+            card.get_by_role("button", name="Choose this moment").click()
+            cards.nth(index).locator("textarea").fill(f"You wait, and the child answers ({index})")
+        expect(page.locator("#status")).to_have_text("All changes saved", timeout=10000)
+        expect(page.locator(".moment.chosen")).to_have_count(3)
+        page.screenshot(path=str(tmp_path / "review-chosen-1280x800.png"))
+
+        page.reload()
+        expect(page.locator(".moment.chosen")).to_have_count(3)
+        notes = page.locator(".moment.chosen textarea")
+        assert sorted(notes.nth(i).input_value() for i in range(3)) == [
+            f"You wait, and the child answers ({i})" for i in range(3)
+        ]
+
+        page.get_by_role("button", name="Save clips").click()
+        expect(page.locator("#exported a")).to_have_count(3, timeout=60000)
+        chosen = sorted(
+            (m for m in json.loads(page.evaluate("JSON.stringify(state.moments)"))
+             if m["status"] == "chosen"),
+            key=lambda m: m["start_s"],
+        )  # fmt: skip
+        browser.close()
+
+    films = case_root / "family-07" / "films"
+    (folder,) = [p.parent for p in films.glob("*/candidates.json")]
+    clips = sorted(
+        (folder / "exports").glob("moment-*.mp4"), key=lambda p: int(p.name[7:].split("_")[0])
+    )
+    assert len(clips) == 3
+    for clip, moment in zip(clips, chosen, strict=True):
+        info = probe(clip)
+        assert info.video_codec == "h264" and info.audio_codec == "aac"
+        assert abs(info.duration_s - (moment["end_s"] - moment["start_s"])) <= 1 / 25 + 1e-3
