@@ -196,3 +196,42 @@ def test_a_guider_reviews_chooses_reloads_and_exports(
         info = probe(clip)
         assert info.video_codec == "h264" and info.audio_codec == "aac"
         assert abs(info.duration_s - (moment["end_s"] - moment["start_s"])) <= 1 / 25 + 1e-3
+
+
+def test_export_and_letter_from_the_command_line(case_root: Path) -> None:
+    base = ("--set", f"cases.root={case_root}")
+    films = case_root / "family-07" / "films"
+    (folder,) = [p.parent for p in films.glob("*/candidates.json")]
+    candidates = json.loads((folder / "candidates.json").read_text())
+    chosen = candidates["candidates"][1]
+    (folder / "selections.json").write_text(
+        json.dumps(
+            {
+                "schema": "vigvision.selections/1",
+                "film": candidates["film"],
+                "moments": [
+                    {**chosen, "id": "c2", "status": "chosen", "note": "You wait for her."}
+                ],
+            }
+        )
+    )
+    done = vigvision(*base, "export", "family-07", "--stills", "--eaf", "--csv")
+    assert done.returncode == 0, done.stderr
+    written = [Path(line) for line in done.stdout.split()]
+    assert sorted(p.suffix for p in written) == [".csv", ".eaf", ".png"]
+    # The ELAN file and the CSV are labels `vigvision train` reads.
+    from vigvision.labels import read_moments
+
+    for labels in (p for p in written if p.suffix in (".eaf", ".csv")):
+        (moment,) = read_moments(labels)
+        assert (moment.start_s, moment.end_s) == (chosen["start_s"], chosen["end_s"])
+    done = vigvision(*base, "letter", "family-07")
+    assert done.returncode == 0, done.stderr
+    letter = Path(done.stdout.strip()).read_text()
+    assert "You wait for her." in letter and "data:image/jpeg;base64," in letter
+    assert "contenteditable" in letter and "http" not in letter.replace("http-equiv", "")
+
+
+def test_review_of_something_that_is_not_a_case(tmp_path: Path) -> None:
+    done = vigvision("--set", f"cases.root={tmp_path}", "review", "nobody-here", "--no-browser")
+    assert done.returncode == 2 and "no case named nobody-here" in done.stderr

@@ -513,7 +513,7 @@ def demo_command(app: App, out_dir: Path, no_open: bool) -> None:
 
     Two people in a room (from a public-domain photograph) taking turns to speak with
     synthetic voices; vigvision finds the moments and opens report.html. On your own film:
-    vigvision suggest FILM --out FOLDER.
+    vigvision suggest FILM --case NAME (see vigvision case new).
     """
     from vigvision.demo import make_demo_film
     from vigvision.outputs import atomic_write, output_folder
