@@ -56,7 +56,7 @@ def start_review(*args: str) -> tuple[subprocess.Popen[str], str]:
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert server.stdout is not None
     line = server.stdout.readline()
-    if "Review page:" not in line:
+    if "Review page: http://127.0.0.1:" not in line:  # loopback only
         server.kill()
         pytest.fail(f"the review page did not start: {line}{server.communicate()[1]}")
     return server, line.split("Review page:")[1].strip()
@@ -184,6 +184,22 @@ def test_a_guider_reviews_chooses_reloads_and_exports(
              if m["status"] == "chosen"),
             key=lambda m: m["start_s"],
         )  # fmt: skip
+
+        # A moment vigvision missed, dragged across the whole-film timeline, is added chosen.
+        count = page.locator(".moment").count()
+        box = page.locator("#timeline svg").bounding_box()
+        assert box is not None
+        y = box["y"] + box["height"] - 6
+        page.mouse.move(box["x"] + box["width"] * 0.55, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.7, y, steps=5)
+        page.mouse.up()
+        expect(page.locator(".moment")).to_have_count(count + 1)
+        expect(page.locator("#status")).to_have_text("All changes saved", timeout=10000)
+        # The keyboard alone: J goes to the next moment and plays it, X sets it aside.
+        page.keyboard.press("j")
+        page.keyboard.press("x")
+        expect(page.locator(".moment.aside")).to_have_count(1)
         browser.close()
 
     films = case_root / "family-07" / "films"

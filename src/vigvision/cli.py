@@ -526,6 +526,7 @@ def demo_command(app: App, out_dir: Path, no_open: bool) -> None:
         atomic_write(film, make_demo_film)
     report = _suggest_into(app, app.settings, film, folder, adult="left")
     click.echo(f"Open {report} in a browser to see the suggested moments.")
+    click.echo(f"Try the review page, where you choose moments: vigvision review {folder}")
     if not no_open and sys.stdout.isatty():
         import webbrowser
 
