@@ -56,6 +56,10 @@ def write_eaf(suggestions: Suggestions, speech: Speech, target: Path) -> None:
         for s in speech.segments:
             if s.speaker == speaker and _ms(s.end) > _ms(s.start):
                 eaf.add_annotation(tier, _ms(s.start), _ms(s.end), s.role)
+    if speech.unclear:
+        eaf.add_tier("music or steady sound")
+        for start, end in speech.unclear:
+            eaf.add_annotation("music or steady sound", _ms(start), _ms(end), "voices not heard")
     if suggestions.cues:
         cues = suggestions.cues[0]
         eaf.add_tier("facing each other")
