@@ -33,6 +33,11 @@ def export_chosen(
     picked = chosen(moments)
     target = folder / FOLDER
     target.mkdir(mode=0o700, exist_ok=True)
+    # Files of an earlier choice go: the folder holds the moments chosen now.
+    for kind, suffix in (("clips", ".mp4"), ("stills", ".png")):
+        if kind in kinds:
+            for old in target.glob(f"moment-*{suffix}"):
+                old.unlink()
     written = []
     for number, moment in enumerate(picked, start=1):
         name = f"moment-{number}_{_time(moment.start_s)}-{_time(moment.end_s)}"
