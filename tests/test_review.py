@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,6 +133,16 @@ def test_a_film_browsers_cannot_play_gets_a_playable_copy_once(media: Path, tmp_
         server.wait(timeout=10)
 
 
+def settle(page: Any) -> None:
+    """Wait until the film's first picture and the stills are there (as a guider sees it)."""
+    deadline = time.time() + 20
+    while not page.evaluate(
+        "video().readyState >= 2 && [...document.images].every((i) => i.complete)"
+    ):
+        assert time.time() < deadline, "the page's pictures did not load"
+        page.wait_for_timeout(100)
+
+
 @pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
 )
@@ -148,6 +159,7 @@ def test_a_guider_reviews_chooses_reloads_and_exports(
         expect(cards.first).to_be_visible()
         assert cards.count() >= 3
         expect(page.locator("#status")).to_have_text("All changes saved")
+        settle(page)
         page.screenshot(path=str(tmp_path / "review-1280x800.png"))
 
         # Play the first candidate: the film moves inside it (and loops there).
@@ -168,6 +180,7 @@ def test_a_guider_reviews_chooses_reloads_and_exports(
             cards.nth(index).locator("textarea").fill(f"You wait, and the child answers ({index})")
         expect(page.locator("#status")).to_have_text("All changes saved", timeout=10000)
         expect(page.locator(".moment.chosen")).to_have_count(3)
+        settle(page)
         page.screenshot(path=str(tmp_path / "review-chosen-1280x800.png"))
 
         page.reload()

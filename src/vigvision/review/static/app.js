@@ -41,18 +41,34 @@ function status(text, error = false) {
 
 // ---------------------------------------------------------------- saving
 
+// Saves go one after another (never two at once, so the server gets them in order), and
+// "saved" shows only when the newest change has reached the disk.
+let version = 0;
+let savedVersion = 0;
+let queue = Promise.resolve();
+
 function save(delay = 0) {
+  version += 1;
+  const mine = version;
   clearTimeout(state.saving);
   status("Saving…");
-  state.saving = setTimeout(async () => {
-    try {
-      await api("/api/selections", { moments: state.moments });
-      status("All changes saved");
-    } catch (error) {
-      status("Not saved: " + error.message + " (is vigvision review still running?)", true);
-    }
+  state.saving = setTimeout(() => {
+    const snapshot = structuredClone(state.moments);
+    queue = queue.then(async () => {
+      try {
+        await api("/api/selections", { moments: snapshot });
+        savedVersion = Math.max(savedVersion, mine);
+        if (savedVersion === version) status("All changes saved");
+      } catch (error) {
+        status("Not saved: " + error.message + " (is vigvision review still running?)", true);
+      }
+    });
   }, delay);
 }
+
+window.addEventListener("beforeunload", (e) => {
+  if (savedVersion < version) e.preventDefault(); // a note still on its way to the disk
+});
 
 // ---------------------------------------------------------------- moments
 
@@ -355,6 +371,9 @@ async function loadFilm(data) {
     $("proxy").hidden = true;
     if (proxy.state === "failed") status("The film could not be prepared for this browser: " + proxy.error, true);
   }
+  // A picture of the first moment while nothing plays (a black box tells a guider nothing).
+  const first = state.moments[0];
+  if (first) v.poster = withToken(`/media/still?start=${first.start_s}&end=${first.end_s}`);
   v.src = withToken("/media/film");
   v.addEventListener("timeupdate", () => {
     const m = state.current;
