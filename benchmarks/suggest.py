@@ -30,6 +30,7 @@ import numpy as np
 
 from benchmarks._common import CACHE, MEDIA
 from vigvision.film import AudioReader, FilmWriter, FrameReader
+from vigvision.training import is_found
 
 SIZE = (1920, 1080)
 FPS = 25
@@ -148,10 +149,7 @@ def composed_film() -> tuple[Path, list[tuple[float, float]]]:
 
 
 def found(candidate: dict[str, Any], positive: tuple[float, float]) -> bool:
-    start, end = candidate["start_s"], candidate["end_s"]
-    inter = max(0.0, min(end, positive[1]) - max(start, positive[0]))
-    union = (end - start) + (positive[1] - positive[0]) - inter
-    return positive[0] <= (start + end) / 2 <= positive[1] or inter / union >= 0.3
+    return is_found(candidate["start_s"], candidate["end_s"], positive)
 
 
 def run(film: Path, out: Path, *extra: str) -> tuple[float, float]:

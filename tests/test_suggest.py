@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -58,21 +59,14 @@ def conversation(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "conversation.mp4"
 
 
+def suggest_into(out: Path, film: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """``vigvision suggest FILM`` outside any case, as a researcher runs it, results in ``out``."""
+    return vigvision("suggest", str(film), "--no-case", "--out", str(out), *options)
+
+
 def test_suggest_writes_the_contract(conversation: Path, tmp_path: Path) -> None:
-    done = vigvision(
-        "suggest",
-        str(conversation),
-        "--no-case",
-        "--out",
-        str(tmp_path),
-        "--adult",
-        "left",
-        "--top",
-        "3",
-        "--min-len",
-        "4",
-        "--max-len",
-        "8",
+    done = suggest_into(
+        tmp_path, conversation, "--adult", "left", "--top", "3", "--min-len", "4", "--max-len", "8"
     )
     assert done.returncode == 0, done.stderr
     data = json.loads((tmp_path / "candidates.json").read_text())
@@ -93,9 +87,7 @@ def test_suggest_writes_the_contract(conversation: Path, tmp_path: Path) -> None
 
 
 def test_no_output_text_judges_anyone(conversation: Path, tmp_path: Path) -> None:
-    done = vigvision(
-        "suggest", str(conversation), "--no-case", "--out", str(tmp_path), "--adult", "left"
-    )
+    done = suggest_into(tmp_path, conversation, "--adult", "left")
     assert done.returncode == 0, done.stderr
     report = (tmp_path / "report.html").read_text()
     assert "http://" not in report and "https://" not in report  # readable offline, nothing fetched
@@ -114,27 +106,14 @@ def test_no_output_text_judges_anyone(conversation: Path, tmp_path: Path) -> Non
 
 
 def test_lengths_that_contradict_each_other_are_refused(conversation: Path, tmp_path: Path) -> None:
-    done = vigvision(
-        "suggest",
-        str(conversation),
-        "--no-case",
-        "--out",
-        str(tmp_path),
-        "--min-len",
-        "20",
-        "--max-len",
-        "5",
-    )
+    done = suggest_into(tmp_path, conversation, "--min-len", "20", "--max-len", "5")
     assert done.returncode == 2 and "--min-len" in done.stderr and done.stderr.count("\n") == 1
 
 
 def test_goals_and_profiles(conversation: Path, tmp_path: Path) -> None:
-    done = vigvision(
-        "suggest",
-        str(conversation),
-        "--no-case",
-        "--out",
-        str(tmp_path),
+    done = suggest_into(
+        tmp_path,
+        conversation,
         "--adult",
         "left",
         "--goal",
@@ -146,9 +125,7 @@ def test_goals_and_profiles(conversation: Path, tmp_path: Path) -> None:
     candidates = json.loads((tmp_path / "candidates.json").read_text())["candidates"]
     assert any("turn-taking" in c["goals"] for c in candidates)
     assert all("facing_each_other" not in c["cues"] for c in candidates)  # not counted either way
-    wrong = vigvision(
-        "suggest", str(conversation), "--no-case", "--out", str(tmp_path), "--goal", "dancing"
-    )
+    wrong = suggest_into(tmp_path, conversation, "--goal", "dancing")
     assert wrong.returncode == 2 and "goals are:" in wrong.stderr
 
 
@@ -157,17 +134,7 @@ def test_elan_file_opens_with_the_candidates_and_who_speaks(
 ) -> None:
     import pympi
 
-    done = vigvision(
-        "suggest",
-        str(conversation),
-        "--no-case",
-        "--out",
-        str(tmp_path),
-        "--adult",
-        "left",
-        "--top",
-        "2",
-    )
+    done = suggest_into(tmp_path, conversation, "--adult", "left", "--top", "2")
     assert done.returncode == 0, done.stderr
     eaf = pympi.Elan.Eaf(str(tmp_path / f"{conversation.stem}.eaf"))
     tiers = set(eaf.get_tier_names())

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from vigvision.config import Settings
 from vigvision.errors import ConfigError
+from vigvision.files import write_json
 from vigvision.film import FilmInfo
 
 CASE_FILE: Final = "case.json"
@@ -178,11 +179,7 @@ def _save(case: Case) -> None:
     data = {"schema": "vigvision.case/1", **asdict(case), "films": list(case.films)}
     data.pop("folder")
     data["retain_until"] = case.retain_until.isoformat()
-    target = case.folder / CASE_FILE
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    partial.chmod(0o600)
-    partial.replace(target)
+    write_json(case.folder / CASE_FILE, data)
 
 
 def _private_folder(folder: Path) -> None:

@@ -424,9 +424,10 @@ def train_command(
     Prints AUC and recall@3/5/10 per fold, each fold testing on films it never saw; writes
     the model and its model card. Use it with `vigvision suggest FILM --model OUT`.
     """
+    from vigvision.files import atomic_write
     from vigvision.labels import read_moments
     from vigvision.model import to_onnx
-    from vigvision.outputs import atomic_write, output_folder
+    from vigvision.outputs import output_folder
     from vigvision.suggest import film_windows
     from vigvision.training import (
         RECALL_AT,
@@ -516,7 +517,8 @@ def demo_command(app: App, out_dir: Path, no_open: bool) -> None:
     vigvision suggest FILM --case NAME (see vigvision case new).
     """
     from vigvision.demo import make_demo_film
-    from vigvision.outputs import atomic_write, output_folder
+    from vigvision.files import atomic_write
+    from vigvision.outputs import output_folder
 
     folder = output_folder(out_dir)
     film = folder / "demo-film.mp4"

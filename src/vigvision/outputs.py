@@ -9,10 +9,8 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -22,6 +20,7 @@ from vigvision.cues.table import write_cues_csv
 from vigvision.errors import VigvisionError
 from vigvision.export.elan import write_eaf
 from vigvision.export.report import write_report
+from vigvision.files import atomic_write, write_json
 from vigvision.film import FilmInfo
 from vigvision.observations import COLUMNS, SCHEMA, Observations
 from vigvision.observe import Observed
@@ -49,27 +48,6 @@ def output_folder(path: Path) -> Path:
             f"cannot make the folder {path} ({error.strerror})", "choose another --out"
         ) from error
     return path
-
-
-def atomic_write(target: Path, write: Callable[[Path], object]) -> Path:
-    """Run ``write(partial_path)`` then move the result onto ``target``."""
-    # The ending stays last: writers such as FFmpeg choose the format by it.
-    partial = target.with_name(f".{target.stem}.partial{target.suffix}")
-    try:
-        write(partial)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return target
-
-
-def write_json(target: Path, data: Any) -> Path:
-    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
-
-    def write(path: Path) -> None:
-        path.write_text(text, encoding="utf-8")
-
-    return atomic_write(target, write)
 
 
 def save_observed(observed: Observed, out_dir: Path, settings: Settings) -> list[Path]:

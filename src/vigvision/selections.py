@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final
 
-from vigvision.outputs import write_json
+from vigvision.files import write_json
 
 SCHEMA: Final = "vigvision.selections/1"
 FILE: Final = "selections.json"

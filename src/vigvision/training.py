@@ -108,15 +108,16 @@ def cross_validate(films: list[FilmExamples], settings: Settings, folds: int = 5
             chosen = rank(windows, film.speech, settings.suggest, film.duration_s, max(RECALL_AT))
             total += len(film.moments)
             for k in RECALL_AT:
-                found[k] += sum(any(is_found(c, m) for c in chosen[:k]) for m in film.moments)
+                found[k] += sum(
+                    any(is_found(c.start, c.end, m) for c in chosen[:k]) for m in film.moments
+                )
         recall = {k: found[k] / total if total else math.nan for k in RECALL_AT}
         results.append(Fold(len(held_out), auc, recall))
     return results
 
 
-def is_found(candidate: Window, moment: tuple[float, float]) -> bool:
-    """A candidate finds a moment when its centre lies inside it, or they overlap (IoU ≥ 0.3)."""
-    start, end = candidate.start, candidate.end
+def is_found(start: float, end: float, moment: tuple[float, float]) -> bool:
+    """A candidate [start, end) finds a moment when its centre lies in it, or IoU ≥ 0.3."""
     inter = max(0.0, min(end, moment[1]) - max(start, moment[0]))
     union = (end - start) + (moment[1] - moment[0]) - inter
     centre = (start + end) / 2

@@ -171,11 +171,15 @@ def feature_table(
     minutes = max(length, 1e-9) / 60
     nothing = np.full(len(first), np.nan)
 
-    def sums(name: str) -> _Sums:
-        return _Sums(cues.cues.get(name, np.full(size, np.nan)))
+    def cue(name: str) -> Series:
+        return cues.cues.get(name, np.full(size, np.nan))
 
+    def sums(name: str) -> _Sums:
+        return _Sums(cue(name))
+
+    levels = {name: sums(name) for name in _LEVELS if name in cues.cues}
     columns: dict[str, NDArray[np.float64]] = {
-        name: np.maximum(sums(name).mean(first, last), 0.0) if name in cues.cues else nothing
+        name: np.maximum(levels[name].mean(first, last), 0.0) if name in levels else nothing
         for name in _LEVELS
     }
     spoken = sums("adult_speaks")
@@ -192,12 +196,7 @@ def feature_table(
             adult + child > 0, 1.0 - np.abs(adult - child) / (adult + child), np.nan
         )
     quick_low, quick_high = _QUICK_S
-    quickness = np.clip(
-        (quick_high - cues.cues.get("response_gap_s", np.full(size, np.nan)))
-        / (quick_high - quick_low),
-        0,
-        1,
-    )
+    quickness = np.clip((quick_high - cue("response_gap_s")) / (quick_high - quick_low), 0, 1)
     columns["quick_response"] = hearing * _Sums(quickness).mean(first, last)
     if "child_initiative" in cues.cues:
         initiatives = sums("child_initiative").sum(first, last)
@@ -210,11 +209,11 @@ def feature_table(
     else:
         columns["child_initiatives"] = columns["adult_waits"] = nothing
     columns["movement_synchrony"] = _movement_synchrony(
-        cues.cues["motion_first"], cues.cues["motion_second"], step, first, last
+        cue("motion_first"), cue("motion_second"), step, first, last
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         columns["faces_seen"] = np.where(
-            count > 0, sums("facing_each_other").seen(first, last) / count, 0.0
+            count > 0, levels["facing_each_other"].seen(first, last) / count, 0.0
         )
         columns["voices_heard"] = np.where(count > 0, heard / count, 0.0)
     return np.column_stack([columns[name] for name in FEATURES])

@@ -15,8 +15,8 @@ from typing import Final
 import pympi
 
 from vigvision.export.clips import write_clip, write_still
+from vigvision.files import atomic_write
 from vigvision.film import FilmInfo
-from vigvision.outputs import atomic_write
 from vigvision.selections import Moment, chosen
 
 KINDS: Final = ("clips", "stills", "eaf", "csv")

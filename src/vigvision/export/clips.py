@@ -8,14 +8,15 @@ place when complete.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
 import cv2
 
+from vigvision.files import atomic_write
 from vigvision.film import AudioReader, FilmInfo, FilmWriter, FrameReader, Image
-from vigvision.outputs import atomic_write
 
 # Codecs and containers Chromium, Firefox and Safari all play in a <video> element.
 _PLAYABLE_VIDEO: Final = {"h264", "vp8", "vp9", "av1"}
@@ -40,6 +41,14 @@ def jpeg(image: Image, quality: int = 80) -> bytes:
     if not ok:
         raise ValueError("the picture could not be encoded")
     return bytes(data.tobytes())
+
+
+def still_data_uri(film: Path, start_s: float, end_s: float, max_side: int) -> str | None:
+    """A still of a moment as a JPEG data URI, for pages that stand alone (None: unreadable)."""
+    image = still(film, start_s, end_s, max_side)
+    if image is None:
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg(image)).decode("ascii")
 
 
 def write_still(film: Path, start_s: float, end_s: float, target: Path) -> Path:

@@ -7,16 +7,15 @@ only the film's plain description of each moment. Nothing grades the adult or th
 
 from __future__ import annotations
 
-import base64
 import html
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from vigvision.export.clips import jpeg, still
+from vigvision.export.clips import still_data_uri
 from vigvision.export.report import clock
+from vigvision.files import atomic_write
 from vigvision.film import FilmInfo
-from vigvision.outputs import atomic_write
 from vigvision.selections import Moment, chosen
 
 _STYLE: Final = """
@@ -45,13 +44,8 @@ def write_letter(
     picked = chosen(moments)
     parts = []
     for number, m in enumerate(picked, start=1):
-        image = still(info.path, m.start_s, m.end_s, max_side=640)
-        picture = (
-            f'<img alt="Moment {number}" src="data:image/jpeg;base64,'
-            f'{base64.b64encode(jpeg(image)).decode("ascii")}">'
-            if image is not None
-            else ""
-        )
+        uri = still_data_uri(info.path, m.start_s, m.end_s, max_side=640)
+        picture = f'<img alt="Moment {number}" src="{uri}">' if uri else ""
         note = html.escape(m.note) or "[What you see working in this moment.]"
         seen = f"<p>In the film: {html.escape(m.explanation)}</p>" if m.explanation else ""
         parts.append(

@@ -8,16 +8,14 @@ network, no other files, so it can be opened anywhere and deleted with the case.
 
 from __future__ import annotations
 
-import base64
 import html
 from pathlib import Path
 from typing import Final
 
-import cv2
 import numpy as np
 
 from vigvision.cues.table import PairCues
-from vigvision.film import FrameReader
+from vigvision.export.clips import still_data_uri
 from vigvision.suggest import Candidate, Suggestions
 
 _TRACKS: Final = (
@@ -50,19 +48,6 @@ def clock(seconds: float) -> str:
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def thumbnail(film: Path, start_s: float, end_s: float, side: int = 480) -> str | None:
-    """A JPEG still of a moment as a data URI: a frame from its first half (None: unreadable)."""
-    frame = FrameReader(film, fps=0, max_side=side, start_s=(start_s + end_s) / 2).still(start_s)
-    if frame is None:
-        return None
-    ok, data = cv2.imencode(
-        ".jpg", cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80]
-    )
-    return (
-        "data:image/jpeg;base64," + base64.b64encode(data.tobytes()).decode("ascii") if ok else None
-    )
 
 
 def timeline(cues: PairCues, candidates: list[Candidate], duration_s: float) -> str:
@@ -113,7 +98,7 @@ def write_report(suggestions: Suggestions, target: Path) -> None:
     name = html.escape(info.path.name)
     rows = []
     for c in suggestions.candidates:
-        still = thumbnail(info.path, c.start_s, c.end_s)
+        still = still_data_uri(info.path, c.start_s, c.end_s, max_side=480)
         picture = f'<img src="{still}" alt="Still from {clock(c.start_s)}">' if still else ""
         principles = "".join(f"<span>{html.escape(p)}</span>" for p in c.principles)
         rows.append(

@@ -70,6 +70,8 @@ class Review:
     on_change: Callable[[], None] = lambda: None
     """Called after each save (a case counts it as work on the case)."""
     proxy: dict[str, Any] = field(default_factory=lambda: {"state": "none", "progress": 0.0})
+    tracks: list[dict[str, Any]] | None = None
+    """The whole-film cue tracks, read from cues.csv once (they do not change)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -100,12 +102,14 @@ def review_data(review: Review) -> dict[str, Any]:
     info = review.info
     moments = selections.load(review.folder, review.candidates)
     goals = goals_of(review.candidates)
+    if review.tracks is None:
+        review.tracks = _tracks(review)
     return {
         "film": {"name": info.path.name, "duration_s": info.duration_s, "fps": info.fps},
         "needs_proxy": needs_proxy(info),
         "proxy": _proxy_state(review),
         "moments": [asdict(m) for m in moments],
-        "tracks": _tracks(review),
+        "tracks": review.tracks,
         "goals": goals,
     }
 
