@@ -5,8 +5,11 @@
 - two_speaker_phone_call.wav and four_speaker_meeting.wav against their reference RTTM:
   voice-activity F1 (10 ms frames) and DER (0.25 s collar, optimal speaker mapping, overlaps
   scored), with pyannote.metrics; and × real time.
-- home_adult_child_voices.wav (no reference): the voices found, their pitch and role.
-- A film composed from adult_talking_head.mp4 and child_face_closeup.mp4 side by side,
+- home_adult_child_voices.wav: the share of its speech (marked by hand, see
+  ``_common.HOME_SPEECH``) heard as speech; the voices found, their pitch and role.
+- adult_talking_head.mp4 (music): the share of it taken for speech.
+- The phone call re-encoded (16-bit PCM at 16 kHz, AAC): the number of voices found.
+- A film composed from adult_talking_head_2.mp4 and child_face_closeup.mp4 side by side,
   taking turns to talk: the share of speech time given to the right person.
 - A film of ``--minutes`` made by looping one_seated_gesturing.mp4 (with its sound): × real
   time of the audio analysis alone.
@@ -26,10 +29,12 @@ if __package__ in (None, ""):
 import numpy as np
 from pyannote.core import Annotation, Segment
 from pyannote.metrics.diarization import DiarizationErrorRate
+from tests.films import write_sound
 
-from benchmarks._common import MEDIA, looped_film, run_quietly
+from benchmarks._common import HOME_SPEECH, MEDIA, looped_film, run_quietly, share_kept
 from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
+from vigvision.film import AudioReader
 from vigvision.observe import observe_film
 from vigvision.turns import Speech, analyse_speech, read_rttm
 
@@ -83,6 +88,8 @@ def against_reference(name: str) -> None:
 def home() -> None:
     speech, _ = timed(MEDIA / "home_adult_child_voices.wav")
     spoken = sum(end - start for start, end in speech.speech)
+    kept = share_kept(HOME_SPEECH, speech.speech)
+    print(f"home_adult_child_voices: {kept:.0%} of the speech marked by hand heard as speech")
     voices = ", ".join(
         f"{s.speaker} {s.role} ({s.median_pitch_hz:.0f} Hz, {s.speech_s:.1f} s)"
         for s in speech.speakers
@@ -92,11 +99,26 @@ def home() -> None:
         print(f"    {segment.start:6.2f}-{segment.end:6.2f} s  {segment.speaker} ({segment.role})")
 
 
+def music() -> None:
+    speech, _ = timed(MEDIA / "adult_talking_head.mp4")
+    spoken = sum(end - start for start, end in speech.speech)
+    print(f"adult_talking_head (music): {spoken / speech.duration_s:.0%} of it taken for speech")
+
+
+def re_encoded() -> None:
+    call = AudioReader(MEDIA / "two_speaker_phone_call.wav").read().samples
+    with tempfile.TemporaryDirectory() as folder:
+        for codec, name in (("pcm_s16le", "call.wav"), ("aac", "call.m4a")):
+            path = write_sound(Path(folder) / name, call, codec=codec)
+            speech, _ = timed(path)
+            print(f"phone call re-encoded as {codec}: {len(speech.speakers)} voices (2 speak)")
+
+
 def conversation() -> None:
     with tempfile.TemporaryDirectory() as folder:
         film = Path(folder) / "conversation.mp4"
         adult, child = (
-            load_clip(MEDIA / "adult_talking_head.mp4"),
+            load_clip(MEDIA / "adult_talking_head_2.mp4"),
             load_clip(MEDIA / "child_face_closeup.mp4"),
         )
         truth = side_by_side_conversation(adult, child, CONVERSATION, film)
@@ -135,6 +157,8 @@ def main() -> None:
     against_reference("two_speaker_phone_call")
     against_reference("four_speaker_meeting")
     home()
+    music()
+    re_encoded()
     conversation()
     speed(args.minutes)
 

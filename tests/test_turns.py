@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from benchmarks._common import HOME_SPEECH, share_kept
 from pyannote.core import Annotation, Segment
 from pyannote.metrics.diarization import DiarizationErrorRate
 
@@ -19,7 +20,7 @@ from vigvision.film import AudioReader
 from vigvision.observe import observe_film
 from vigvision.turns import Segment as Said
 from vigvision.turns import Speech, analyse_speech, make_turns, read_rttm, turn_taking
-from vigvision.voice.activity import smooth
+from vigvision.voice.activity import FRAME_S, smooth
 
 
 def annotation(segments: list[tuple[float, float, str]]) -> Annotation:
@@ -39,12 +40,12 @@ def frames(
 
 
 def test_short_pauses_are_bridged_and_blips_dropped() -> None:
-    t = np.arange(100) * 0.03
+    t = np.arange(100) * FRAME_S
     speech = np.zeros(100, bool)
-    speech[10:30] = speech[33:50] = True  # a 90 ms breath inside speech
-    speech[80] = True  # a 30 ms click
+    speech[10:30] = speech[33:50] = True  # a 96 ms breath inside speech
+    speech[80] = True  # a 32 ms click
     ((start, end),) = smooth(t, speech, bridge_s=0.35, min_s=0.2)
-    assert (start, end) == (pytest.approx(0.3), pytest.approx(1.5))
+    assert (start, end) == (pytest.approx(10 * FRAME_S), pytest.approx(50 * FRAME_S))
 
 
 def test_turns_pass_between_speakers_with_the_gap_before_each() -> None:
@@ -94,16 +95,30 @@ def test_phone_call_voice_activity_and_who_speaks(media: Path) -> None:
     assert len(speech.speakers) == 2
 
 
-def test_home_recording_separates_voices_and_hears_a_child(media: Path) -> None:
+def test_home_recording_keeps_its_speech_and_hears_a_child(media: Path) -> None:
     speech = analyse_speech(media / "home_adult_child_voices.wav", load_settings())
-    assert sum(end - start for start, end in speech.speech) > 3.0
-    assert len(speech.speakers) >= 2
+    # A small child's babble and squeals and an adult's voice over room noise: nearly all
+    # of the speech marked by hand is heard as speech.
+    assert share_kept(HOME_SPEECH, speech.speech) >= 0.9
     assert any(s.role == "child" for s in speech.speakers)
+
+
+def test_music_is_not_speech(media: Path) -> None:
+    # adult_talking_head's sound is music with now and then a sung phrase.
+    speech = analyse_speech(media / "adult_talking_head.mp4", load_settings())
+    assert sum(end - start for start, end in speech.speech) <= 0.2 * speech.duration_s
+
+
+def test_a_re_encoded_phone_call_still_has_two_voices(media: Path, tmp_path: Path) -> None:
+    call = AudioReader(media / "two_speaker_phone_call.wav").read().samples
+    for codec, name in (("pcm_s16le", "call.wav"), ("aac", "call.m4a")):
+        speech = analyse_speech(write_sound(tmp_path / name, call, codec=codec), load_settings())
+        assert len(speech.speakers) == 2, codec
 
 
 def test_the_person_seen_speaking_is_named(media: Path, tmp_path: Path) -> None:
     adult, child = (
-        load_clip(media / "adult_talking_head.mp4"),
+        load_clip(media / "adult_talking_head_2.mp4"),
         load_clip(media / "child_face_closeup.mp4"),
     )
     talks = TAKING_TURNS
@@ -151,7 +166,7 @@ def test_music_under_the_picture_is_not_taken_for_people_talking(
     path = write_sound(tmp_path / "music_then_talk.wav", track)
     speech = analyse_speech(path, load_settings())
     (unclear,) = speech.unclear
-    assert unclear[0] < 2.0 and unclear[1] > 38.0  # the music, left out as not observable
+    assert unclear[0] < 1.0 and unclear[1] > 38.0  # the music, left out as not observable
     assert all(start >= unclear[1] for start, _ in speech.speech)  # no speech found in it
     assert sum(end - start for start, end in speech.speech) > 15.0  # the conversation kept
     assert turn_taking(speech)["exchanges"] >= 3  # the turn passes in the conversation only

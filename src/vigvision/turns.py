@@ -23,12 +23,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigvision.config import Settings, VoiceSettings
-from vigvision.film import AudioChunk, AudioReader, probe
+from vigvision.film import AudioReader, probe
 from vigvision.observations import Observations
 from vigvision.voice.activity import (
     Intervals,
+    loud_non_speech,
     speech_intervals,
-    steady_sound,
     voice_frames,
     without,
 )
@@ -139,12 +139,13 @@ def hear_voices(
     samples = np.concatenate([c.samples for c in chunks])
     del chunks
     voice = settings.voice
-    frames = voice_frames([AudioChunk(t0, samples, RATE)], voice.vad_aggressiveness)
+    frames = voice_frames(samples, t0)
     heard = speech_intervals(frames, voice)
-    unclear = steady_sound(frames, heard, voice)
+    # A phrase now and then inside music is the music's (a singer, a jingle), not a person's.
+    unclear = loud_non_speech(frames, heard, voice)
     speech = without(heard, unclear)
     features = describe(samples, t0)
-    labels = label_voices(features, speech, voice)
+    labels = label_voices(samples, features, speech, voice)
     return Voices(info.duration_s, speech, unclear, features, labels)
 
 
@@ -173,7 +174,9 @@ def name_voices(
         Segment(start, end, names[(v, pid)].speaker, names[(v, pid)].person, names[(v, pid)].role)
         for start, end, v, pid in runs
     ]
-    speakers = {(s.speaker): s for s in names.values()}
+    # A voice whose every run was too short to keep is nobody's.
+    kept = {segment.speaker for segment in segments}
+    speakers = {s.speaker: s for s in names.values() if s.speaker in kept}
     return Speech(
         observable=True,
         duration_s=voices.duration_s,

