@@ -11,14 +11,14 @@ import pytest
 from tests.test_observe import mirrored_halves, observed
 from vigvision.config import load_settings
 from vigvision.cues import attention
-from vigvision.cues.exchange import child_initiatives
+from vigvision.cues.exchange import child_initiatives, floor_passes
 from vigvision.cues.grid import Grid, sample
 from vigvision.cues.pairs import pairs_of
 from vigvision.cues.table import pair_cues
 from vigvision.observations import Observations
 from vigvision.observe import observe_film
 from vigvision.roles import PersonSummary
-from vigvision.turns import Segment, Speech, make_turns
+from vigvision.turns import Segment, Speech, Turn, make_turns
 
 
 def two_people(left_facing: float, right_facing: float, seconds: float = 2.0) -> Observations:
@@ -91,8 +91,32 @@ def test_child_initiatives_and_the_adult_waiting() -> None:
         Segment(3.0, 4.0, "person1", 1, "adult"),  # answers after waiting 2 s
         Segment(4.2, 5.0, "person2", 2, "child"),  # straight after: not an initiative
     ]
-    found = child_initiatives(make_turns(said, 1.5, 20.0), "person2", "person1", pause_s=1.0)
+    found = child_initiatives(make_turns(said, 1.5, 20.0), side_by_role, pause_s=1.0)
     assert [(i.t, i.answered_after_s) for i in found] == [(0.0, 2.0)]
+
+
+def side_by_role(turn: Turn) -> str | None:
+    return turn.role if turn.role in ("adult", "child") else None
+
+
+def test_the_floor_passes_between_the_two_never_by_a_relabelled_voice_or_a_mm() -> None:
+    said = [
+        Segment(0.0, 2.0, "person1", 1, "adult"),
+        Segment(2.6, 4.0, "voice_1", 1, "adult"),  # the adult again, heard as another voice
+        Segment(4.5, 4.8, "person2", 2, "child"),  # "mm": a backchannel, not a turn
+        Segment(5.0, 7.0, "person1", 1, "adult"),
+        Segment(7.5, 9.0, "person2", 2, "child"),  # the child takes the floor
+        Segment(8.7, 10.0, "person1", 1, "adult"),  # the adult starts before she ends
+        Segment(10.5, 12.0, "person3", 3, "adult"),  # someone else: not of this pair
+    ]
+    turns = make_turns(said, turn_gap_s=0.3, monologue_s=20.0)
+
+    def side(turn: Turn) -> str | None:
+        return {1: "adult", 2: "child"}.get(turn.person or 0)
+
+    passes = floor_passes(turns, side, backchannel_s=0.6)
+    assert [(p.t, p.to) for p in passes] == [(7.5, "child"), (8.7, "adult")]
+    assert [p.overlapping for p in passes] == [False, True]
 
 
 def test_real_film_facing_each_other_and_mirrored_away(media: Path, tmp_path: Path) -> None:

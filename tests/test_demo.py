@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.test_cli import vigvision
+from vigvision.claims import false_claims
 from vigvision.demo import SCRIPT
 
 
@@ -20,5 +21,8 @@ def test_demo_makes_its_film_and_finds_the_turn_taking(tmp_path: Path) -> None:
     for c in candidates[:2]:
         middle = (c["start_s"] + c["end_s"]) / 2
         assert any(a <= middle <= b for a, b in lively), c
+    # Every sentence of every explanation is true of its own tables.
+    assert false_claims(tmp_path) == []
+    assert all(c["claims"] for c in candidates[:2])
     assert "report.html" in done.stdout and (tmp_path / "report.html").is_file()
     assert len(SCRIPT) > 10

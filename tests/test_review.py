@@ -37,7 +37,7 @@ def case_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     film = folder / "films" / "visit.mp4"
     film.parent.mkdir()
     adult, child = (
-        load_clip(MEDIA / "adult_talking_head.mp4"),
+        load_clip(MEDIA / "adult_talking_head_2.mp4"),
         load_clip(MEDIA / "child_face_closeup.mp4"),
     )
     side_by_side_conversation(adult, child, TAKING_TURNS * 3, film)

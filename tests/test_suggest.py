@@ -8,11 +8,17 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.test_cli import vigvision
+from vigvision.claims import false_claims
 from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
+from vigvision.cues.grid import Grid
+from vigvision.cues.pairs import Pair
+from vigvision.cues.table import PairCues
+from vigvision.explain import describe, sentence
 from vigvision.ranking import Window, rank, snap_to_pauses
 
 JUDGING = re.compile(
@@ -43,6 +49,16 @@ def test_ranking_keeps_candidates_apart_and_scores_non_increasing() -> None:
     assert all(a.score >= b.score for a, b in itertools.pairwise(chosen))
 
 
+def test_one_good_stretch_gives_one_whole_candidate() -> None:
+    settings = load_settings().suggest
+    # A 14 s stretch that goes well throughout, scored by windows of 4 s every second.
+    windows = [Window(float(s), s + 4.0, 0, 0.8 + 0.01 * (s % 3), "") for s in range(30, 41)]
+    windows += [Window(float(s), s + 4.0, 0, 0.1, "") for s in range(0, 26)]
+    (first, *rest) = rank(windows, [], settings, duration_s=100.0, top=5)
+    assert (first.start, first.end) == (30.0, 44.0)
+    assert all(w.end <= 30.0 - settings.min_gap_s for w in rest)  # nothing else inside it
+
+
 @pytest.fixture(scope="module")
 def conversation(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.conftest import MEDIA
@@ -51,7 +67,7 @@ def conversation(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(f"real media folder {MEDIA} is absent")
     folder = tmp_path_factory.mktemp("suggest")
     adult, child = (
-        load_clip(MEDIA / "adult_talking_head.mp4"),
+        load_clip(MEDIA / "adult_talking_head_2.mp4"),
         load_clip(MEDIA / "child_face_closeup.mp4"),
     )
     talks = TAKING_TURNS
@@ -82,6 +98,9 @@ def test_suggest_writes_the_contract(conversation: Path, tmp_path: Path) -> None
     assert all(4.0 - 1e-6 <= end - start <= 8.0 + 1e-6 for start, end in spans)
     for c in candidates:
         assert {"rank", "start_s", "end_s", "score", "cues", "principles", "explanation"} <= set(c)
+        assert c["strength"] in ("strong", "clear", "some") and 0 <= c["seen_together"] <= 1
+        assert c["explanation"].count(";") + 1 >= len(c["claims"])
+    assert false_claims(tmp_path) == []
     for name in ("candidates.csv", "cues.csv", "observations.csv", "turns.rttm"):
         assert (tmp_path / name).stat().st_size > 0
 
@@ -125,6 +144,8 @@ def test_goals_and_profiles(conversation: Path, tmp_path: Path) -> None:
     candidates = json.loads((tmp_path / "candidates.json").read_text())["candidates"]
     assert any("turn-taking" in c["goals"] for c in candidates)
     assert all("facing_each_other" not in c["cues"] for c in candidates)  # not counted either way
+    assert all("face each other" not in c["explanation"] for c in candidates)  # nor said
+    assert false_claims(tmp_path) == []
     wrong = suggest_into(tmp_path, conversation, "--goal", "dancing")
     assert wrong.returncode == 2 and "goals are:" in wrong.stderr
 
@@ -142,3 +163,55 @@ def test_elan_file_opens_with_the_candidates_and_who_speaks(
     candidates = json.loads((tmp_path / "candidates.json").read_text())["candidates"]
     assert len(eaf.get_annotation_data_for_tier("candidates")) == len(candidates)
     assert eaf.media_descriptors[0]["MEDIA_URL"].startswith("file://")
+
+
+def pair_cues_of(**series: list[float]) -> PairCues:
+    """Cues of one adult-child pair on a 0.2 s grid, the missing ones not observed."""
+    length = len(next(iter(series.values())))
+    grid = Grid.over(length * 0.2, 0.2)
+    cues = {name: np.array(values, dtype=float) for name, values in series.items()}
+    for name in ("motion_first", "motion_second", "turn_exchange"):
+        cues.setdefault(name, np.full(length, np.nan))
+    return PairCues(Pair(adult=1, child=2, roles_known=True), grid, cues)
+
+
+def test_words_only_for_what_was_seen_for_most_of_the_moment() -> None:
+    nan = float("nan")
+    # They face each other whenever both are seen, but both are seen for 18% of it only.
+    glimpsed = pair_cues_of(facing_each_other=[1.0] * 9 + [nan] * 41)
+    assert describe(glimpsed, 0.0, 10.0) == []
+    assert sentence([], heard_not_seen=True, roles_known=True) == (
+        "Adult and child are heard more than seen here."
+    )
+    seen = pair_cues_of(facing_each_other=[1.0] * 45 + [nan] * 5)
+    (claim,) = describe(seen, 0.0, 10.0)
+    assert claim.text == "adult and child face each other throughout"
+    assert (claim.cue, claim.measure, claim.at_least, claim.seen_share) == (
+        "facing_each_other",
+        "mean",
+        0.75,
+        0.9,
+    )
+
+
+def test_a_claim_the_table_does_not_bear_out_is_caught(tmp_path: Path) -> None:
+    rows = ["t,pair,facing_each_other,turn_exchange"]
+    rows += [f"{i * 0.2:.2f},adult 1 with child 2,0.2,0" for i in range(50)]
+    (tmp_path / "cues.csv").write_text("\n".join(rows) + "\n")
+    said = {"cue": "facing_each_other", "measure": "mean", "at_least": 0.75, "at_most": 1.0}
+    counted = {"cue": "turn_exchange", "measure": "count", "at_least": 3, "at_most": 3}
+    candidate = {
+        "rank": 1,
+        "start_s": 0.0,
+        "end_s": 10.0,
+        "pair": "adult 1 with child 2",
+        "claims": [
+            {"text": "they face each other throughout", "seen_share": 1.0, "seen_cue": "t", **said},
+            {"text": "the turn passes 3 times", "seen_share": 1.0, "seen_cue": "t", **counted},
+        ],
+    }
+    (tmp_path / "candidates.json").write_text(json.dumps({"candidates": [candidate]}))
+    assert [problem.split(":")[1].strip() for problem in false_claims(tmp_path)] == [
+        "'they face each other throughout'",
+        "'the turn passes 3 times'",
+    ]

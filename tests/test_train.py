@@ -101,7 +101,7 @@ def test_bad_labels_are_named(tmp_path: Path) -> None:
 def test_train_command_on_two_films_then_suggest_with_the_model(
     media: Path, tmp_path: Path
 ) -> None:
-    adult = load_clip(media / "adult_talking_head.mp4")
+    adult = load_clip(media / "adult_talking_head_2.mp4")
     child = load_clip(media / "child_face_closeup.mp4")
     side_by_side_conversation(adult, child, TAKING_TURNS, tmp_path / "one.mp4")
     side_by_side_conversation(child, adult, TAKING_TURNS, tmp_path / "two.mp4")

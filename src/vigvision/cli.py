@@ -391,6 +391,12 @@ def _suggest_into(
         click.echo(str(path))
     if not app.quiet:
         Console(stderr=True).print(_candidates_table(suggestions))
+        if any(not cues.pair.roles_known for cues in suggestions.cues):
+            click.echo(
+                "Adult and child could not be told apart: run again with --adult left, "
+                "--adult right or --adult ID (the person's number in people.json).",
+                err=True,
+            )
     if not suggestions.candidates:
         raise FilmError(
             f"no moments could be suggested in {film}: no adult and child were seen together",
@@ -585,14 +591,18 @@ def _candidates_table(suggestions: Any) -> Table:
         "#",
         "from",
         "to",
-        "score",
+        "evidence",
         "what goes well",
         title="Candidate moments",
         title_justify="left",
     )
     for c in suggestions.candidates:
         table.add_row(
-            str(c.rank), _clock(c.start_s), _clock(c.end_s), f"{c.score:.2f}", c.explanation
+            str(c.rank),
+            _clock(c.start_s),
+            _clock(c.end_s),
+            f"{c.strength}, both seen {c.seen_together:.0%}",
+            c.explanation,
         )
     return table
 

@@ -3,28 +3,33 @@
 Only what goes well is described, from the evidence of that window: "the adult is turned
 towards the child", "the turn passes between them 6 times". Nothing here grades a person,
 a relationship or a moment; where the evidence says little, the words say less.
+
+Every sentence is a ``Claim``: a cue of ``cues.csv``, what is measured of it inside the
+moment and the bound it reaches, so that anyone can check it against the table
+(``vigvision.claims``). A sentence is said only of what was observed for most of the moment.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
+from vigvision.cues.table import PairCues
 from vigvision.model import Principle, strengths
-from vigvision.turns import Turn
-from vigvision.windows import feature_matrix
+from vigvision.windows import feature_matrix, movement_synchrony
 
-# A feature at or above this (0-1) is strong enough to be put into words.
+# A level at or above this (0-1) is strong enough to be put into words.
 _SAYS: Final = 0.4
+# A level is put into words only if it was observed for this share of the moment or more.
+OBSERVED: Final = 0.6
+# "throughout" from this mean level on.
+_THROUGHOUT: Final = 0.75
 # A principle whose features reach this on average (0-1) is evidenced by the window.
 _EVIDENCED: Final = 0.35
-
-
-def _level(value: float) -> str:
-    return "throughout" if value >= 0.75 else "for much of it"
 
 
 def principles_evidenced(features: dict[str, float], principles: list[Principle]) -> list[str]:
@@ -45,58 +50,144 @@ def main_principles(matrix: NDArray[np.float32], principles: list[Principle]) ->
     return [principles[i].name if ok else "none" for i, ok in zip(best, reached, strict=True)]
 
 
+@dataclass(frozen=True)
+class Claim:
+    """One sentence about a moment and the measurement of ``cues.csv`` that makes it true.
+
+    ``measure`` of the cue's values inside the moment (``t`` from start, before end):
+    "mean" of what was observed, "count" (sum of 0/1 events), "median" of the events'
+    values, or "synchrony" (of ``motion_first`` and ``motion_second``: ``cue`` is
+    ``movement_synchrony``, not a column). It lies in [``at_least``, ``at_most``], and
+    ``seen_cue`` was observed in ``seen_share`` of the moment or more.
+    """
+
+    text: str
+    cue: str
+    measure: str
+    at_least: float
+    at_most: float | None
+    """None: no upper bound."""
+    seen_share: float
+    seen_cue: str
+    """The cue whose observed share is ``seen_share`` (events are observed where sound is)."""
+
+
 def describe(
-    features: dict[str, float], turns: list[Turn], adult: str, child: str, roles_known: bool
-) -> str:
-    """Sentences for one window: what the adult and child do, from the evidence seen."""
+    cues: PairCues, start: float, end: float, ignored: frozenset[str] = frozenset()
+) -> list[Claim]:
+    """What the two people do in [start, end), each sentence with the measure that makes it true."""
+    roles_known = cues.pair.roles_known
     a, c = ("the adult", "the child") if roles_known else ("one", "the other")
     both = "adult and child" if roles_known else "the two people"
-    said: list[str] = []
+    inside = (cues.grid.t >= start - 1e-6) & (cues.grid.t < end - 1e-6)
+    said: list[Claim] = []
 
-    def get(name: str) -> float:
-        value = features.get(name, math.nan)
-        return value if math.isfinite(value) else 0.0
+    def values(name: str) -> NDArray[np.float64]:
+        if name in ignored or name not in cues.cues:
+            return np.zeros(0)
+        return np.asarray(cues.cues[name][inside], dtype=np.float64)
 
-    if get("adult_turned_to_child") >= _SAYS:
-        said.append(
-            f"{a.capitalize()} is turned towards {c} {_level(get('adult_turned_to_child'))}"
-        )
-    if get("facing_each_other") >= _SAYS:
-        said.append(f"{both.capitalize()} face each other {_level(get('facing_each_other'))}")
-    if get("adult_looks_at_child") >= _SAYS:
-        said.append(f"{a.capitalize()} looks at {c}")
-    if get("adult_at_child_level") >= 0.7:
-        said.append(f"{a.capitalize()} is at {c}'s level")
-    if get("adult_still_while_child_acts") >= 0.7 and roles_known:
-        said.append(f"{a} stays still while {c} speaks or moves")
-    if get("closeness") >= 0.6:
-        said.append("they are close to each other")
-    passes = [t for t in turns if t.previous_speaker and t.previous_speaker != t.speaker]
-    by_child = sum(1 for t in turns if t.speaker == child)
-    by_adult = sum(1 for t in turns if t.speaker == adult)
-    if len(passes) >= 2:
-        face_to_face = " face to face" if get("taking_turns_face_to_face") >= _SAYS else ""
-        said.append(f"the turn passes between them {len(passes)} times{face_to_face}")
-        if by_adult and by_child and roles_known:
-            said[-1] += f" ({a} {by_adult}, {c} {by_child} turns)"
-    answers = [t.gap_before_s for t in passes if t.speaker == adult and t.previous_speaker == child]
-    if answers and roles_known:
-        wait = sorted(answers)[len(answers) // 2]
-        if wait >= 0.8:
-            said.append(f"{a} waits about {wait:.0f} s before answering {c}")
-        else:
-            said.append(f"{a} answers {c} promptly")
-    if get("child_initiatives") > 0 and roles_known:
-        said.append(
-            f"{c} starts to speak and {a} takes it up" if answers else f"{c} starts to speak"
-        )
-    if get("movement_synchrony") >= 0.5:
-        said.append("their movements go together")
-    if get("shared_smile") >= 0.3:
-        said.append("they smile together")
-    elif get("adult_smile") >= _SAYS and roles_known:
-        said.append(f"{a} smiles")
-    if not said:
-        said.append(f"{both.capitalize()} are both in view")
-    sentence = "; ".join(said)
-    return sentence[0].upper() + sentence[1:] + "."
+    def seen(name: str) -> float:
+        part = values(name)
+        return float(np.isfinite(part).mean()) if len(part) and inside.any() else 0.0
+
+    def level(name: str, at_least: float, text: str, seen_share: float = OBSERVED) -> None:
+        part = values(name)
+        share = seen(name)
+        if share < seen_share or share == 0:
+            return
+        mean = float(np.nanmean(part))
+        if mean >= at_least:
+            if text.endswith("{how}"):
+                how = "throughout" if mean >= _THROUGHOUT else "for much of it"
+                text = text.replace("{how}", how)
+                at_least = _THROUGHOUT if how == "throughout" else at_least
+                at_most: float | None = 1.0 if how == "throughout" else _THROUGHOUT
+            else:
+                at_most = None
+            said.append(Claim(text, name, "mean", at_least, at_most, share, name))
+
+    level("adult_turned_to_child", _SAYS, f"{a} is turned towards {c} {{how}}")
+    level("facing_each_other", _SAYS, f"{both} face each other {{how}}")
+    level("adult_looks_at_child", _SAYS, f"{a} looks at {c}")
+    level("adult_at_child_level", 0.7, f"{a} is at {c}'s level")
+    # Only while the child speaks or moves is the adult's stillness room given: a second of it.
+    still = "adult_still_while_child_acts"
+    if roles_known and np.isfinite(values(still)).sum() * cues.grid.step >= 1.0:
+        level(still, 0.7, f"{a} stays still while {c} speaks or moves", seen_share=0.0)
+    level("closeness", 0.6, "they are close to each other")
+    heard = seen("turn_exchange")
+    if heard >= OBSERVED:
+        passes = int(np.nansum(values("turn_exchange")))
+        if passes >= 2:
+            said.append(
+                Claim(
+                    f"the turn passes between them {passes} times",
+                    "turn_exchange",
+                    "count",
+                    passes,
+                    passes,
+                    heard,
+                    "turn_exchange",
+                )
+            )
+        answers = values("adult_answers_after_s")
+        answers = answers[np.isfinite(answers)]
+        if roles_known and len(answers):
+            wait = float(np.median(answers))
+            text, low, high = (
+                (f"{a} waits about {wait:.0f} s before answering {c}", 0.8, None)
+                if wait >= 0.8
+                else (f"{a} answers {c} promptly", 0.0, 0.8)
+            )
+            said.append(
+                Claim(text, "adult_answers_after_s", "median", low, high, heard, "turn_exchange")
+            )
+        initiatives = int(np.nansum(values("child_initiative")))
+        if roles_known and initiatives:
+            times = "once" if initiatives == 1 else f"{initiatives} times"
+            said.append(
+                Claim(
+                    f"{c} starts to speak {times}",
+                    "child_initiative",
+                    "count",
+                    initiatives,
+                    initiatives,
+                    heard,
+                    "turn_exchange",
+                )
+            )
+    if "movement_synchrony" not in ignored and inside.sum() >= 4:
+        first, second = cues.cues["motion_first"][inside], cues.cues["motion_second"][inside]
+        together = movement_synchrony(first, second, cues.grid.step)
+        both_seen = float((np.isfinite(first) & np.isfinite(second)).mean())
+        if math.isfinite(together) and together >= 0.5 and both_seen >= OBSERVED:
+            said.append(
+                Claim(
+                    "their movements go together",
+                    "movement_synchrony",
+                    "synchrony",
+                    0.5,
+                    None,
+                    both_seen,
+                    "motion_first",
+                )
+            )
+    if roles_known:
+        before = len(said)
+        level("shared_smile", 0.3, "they smile together")
+        if len(said) == before:
+            level("adult_smile", _SAYS, f"{a} smiles")
+    return said
+
+
+def sentence(claims: list[Claim], heard_not_seen: bool, roles_known: bool) -> str:
+    """The claims as one plain sentence (or what little can be said)."""
+    both = "adult and child" if roles_known else "the two people"
+    parts = [claim.text for claim in claims]
+    if heard_not_seen:
+        parts.append(f"{both} are heard more than seen here")
+    if not parts:
+        parts.append(f"{both} are both in view")
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."

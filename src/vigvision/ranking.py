@@ -1,7 +1,9 @@
 """From scored windows to a short list of candidate moments for the guider.
 
 Best first: a window is taken unless it overlaps or comes too close to one taken before;
-its start and end move to the nearest pause in speech, so nobody is cut off mid-sentence;
+it grows over the windows next to it that score nearly as well (one good stretch, one
+candidate: its bounds follow where the evidence starts and ends); its start and end move
+to the nearest pause in speech, so nobody is cut off mid-sentence;
 a window evidencing a principle already chosen counts a little less, so the list covers
 the principles. The guider chooses among the candidates; the ranking only orders them.
 """
@@ -66,10 +68,11 @@ def rank(
         index = int(np.argmax(np.where(open_, penalised, -np.inf)))
         best = windows[index]
         open_[index] = False
-        start, end = snap_to_pauses(best.start, best.end, speech, settings.snap_to_pause_s)
+        start, end = _whole_moment(index, windows, scores, open_, settings)
+        start, end = snap_to_pauses(start, end, speech, settings.snap_to_pause_s)
         start, end = max(0.0, start), min(duration_s, end)
         if not settings.min_len_s <= end - start <= settings.max_len_s:
-            start, end = best.start, best.end  # snapping would break the length asked for
+            start, end = _whole_moment(index, windows, scores, open_, settings)
         candidate = replace(best, start=start, end=end, score=float(penalised[index]))
         if any(_too_close(candidate, other, settings.min_gap_s) for other in chosen):
             continue
@@ -80,6 +83,42 @@ def rank(
         open_ &= ~((starts < candidate.end + gap) & (candidate.start < ends + gap))
     # Penalties only grow as candidates are taken: scores come out non-increasing.
     return chosen
+
+
+def _whole_moment(
+    index: int,
+    windows: list[Window],
+    scores: NDArray[np.float64],
+    open_: NDArray[np.bool_],
+    settings: SuggestSettings,
+) -> tuple[float, float]:
+    """The best window grown over the open windows of its pair that touch it and score
+    at least ``whole_moment_share`` of it, up to ``max_len_s``."""
+    best = windows[index]
+    start, end = best.start, best.end
+    good = scores >= settings.whole_moment_share * scores[index]
+    ranked = sorted(
+        (
+            i
+            for i in np.flatnonzero(open_ & good)
+            if windows[i].pair == best.pair
+            and windows[i].start < best.end + settings.max_len_s
+            and windows[i].end > best.start - settings.max_len_s
+        ),
+        key=lambda i: -scores[i],
+    )
+    grown = True
+    while grown:
+        grown = False
+        for i in ranked:
+            other = windows[i]
+            touches = other.start <= end and other.end >= start
+            wider = other.start < start or other.end > end
+            if touches and wider:
+                new_start, new_end = min(start, other.start), max(end, other.end)
+                if new_end - new_start <= settings.max_len_s:
+                    start, end, grown = new_start, new_end, True
+    return start, end
 
 
 def _too_close(a: Window, b: Window, gap: float) -> bool:

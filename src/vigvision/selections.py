@@ -36,6 +36,8 @@ class Moment:
     """candidate (suggested) or guider (added by hand)."""
     rank: int | None
     explanation: str
+    evidence: str = ""
+    """How much evidence the moment shows, in plain words (suggested moments only)."""
 
 
 def from_candidates(candidates: dict[str, Any]) -> list[Moment]:
@@ -50,9 +52,23 @@ def from_candidates(candidates: dict[str, Any]) -> list[Moment]:
             "candidate",
             int(c["rank"]),
             str(c["explanation"]),
+            evidence_words(c.get("strength", ""), c.get("seen_together", 0.0), c.get("heard", 0.0)),
         )
         for c in candidates["candidates"]
     ]
+
+
+def evidence_words(strength: str, seen_together: float, heard: float) -> str:
+    """How much a moment shows, for people: "Strong evidence; both in view 92% of it".
+
+    Here rather than in ``explain``, so that the review page needs none of the analysis.
+    """
+    if not strength:
+        return ""
+    seen = f"both in view {seen_together:.0%} of it"
+    if heard >= 0.5 and seen_together < 0.5:
+        seen = f"heard more than seen ({seen})"
+    return f"{strength.capitalize()} evidence; {seen}"
 
 
 def load(folder: Path, candidates: dict[str, Any]) -> list[Moment]:
@@ -95,6 +111,7 @@ def parse(items: Any, duration_s: float) -> list[Moment]:
                 "guider" if item.get("source") == "guider" else "candidate",
                 int(rank) if rank is not None else None,
                 str(item.get("explanation", ""))[:_MAX_NOTE],
+                str(item.get("evidence", ""))[:_MAX_NOTE],
             )
         )
     return moments

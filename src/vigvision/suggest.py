@@ -9,7 +9,7 @@ The guider chooses among the candidates; nothing here judges anyone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from vigvision.cues.grid import Grid
 from vigvision.cues.pairs import Pair, pairs_of
 from vigvision.cues.table import PairCues, pair_cues
 from vigvision.errors import ConfigError
-from vigvision.explain import describe, main_principles, principles_evidenced
+from vigvision.explain import describe, main_principles, principles_evidenced, sentence
 from vigvision.film import FilmInfo
 from vigvision.model import (
     Principle,
@@ -33,7 +33,7 @@ from vigvision.model import (
 )
 from vigvision.observe import Observed
 from vigvision.ranking import Window, rank, window_starts
-from vigvision.turns import Speech, Turn
+from vigvision.turns import Speech
 from vigvision.windows import FEATURES, feature_table, window_features
 
 
@@ -51,6 +51,14 @@ class Candidate:
     explanation: str
     goals: list[str]
     """The chosen goals this moment evidences."""
+    strength: str
+    """How much evidence the moment shows, in words: "strong", "clear" or "some"."""
+    seen_together: float
+    """Share of the moment (0-1) in which both people of the pair were in view."""
+    heard: float
+    """Share of the moment (0-1) in which voices could be heard (not hidden by music)."""
+    claims: list[dict[str, Any]]
+    """Each sentence of ``explanation`` with the measure of cues.csv that makes it true."""
 
 
 @dataclass(frozen=True)
@@ -88,11 +96,13 @@ def suggest(
     scores = scorer.score(matrix)
     for principle in chosen_goals:
         scores = scores * (1 + options.goal_boost * strengths(matrix, principle, over_seen=False))
+    present = _both_present(matrix, options.min_seen_together)
     windows = [
         Window(start, end, index, float(score), principle)
-        for (index, start, end), score, principle in zip(
-            spans, scores, main_principles(matrix, principles), strict=True
+        for (index, start, end), score, principle, here in zip(
+            spans, scores, main_principles(matrix, principles), present, strict=True
         )
+        if here
     ]
     chosen = rank(windows, speech.speech, options, duration, top or options.top)
     candidates = [
@@ -101,10 +111,10 @@ def suggest(
             window,
             pairs[window.pair],
             all_cues[window.pair],
-            speech,
             principles,
             chosen_goals,
             ignored,
+            options.min_seen_together,
         )
         for rank_, window in enumerate(chosen, start=1)
     ]
@@ -144,6 +154,15 @@ def film_windows(
     return pairs, all_cues, spans, matrix
 
 
+def _both_present(matrix: NDArray[np.float32], min_seen: float) -> NDArray[np.bool_]:
+    """Windows in which both people were in view for ``min_seen`` of it, or both heard."""
+    seen = matrix[:, FEATURES.index("faces_seen")]
+    heard = matrix[:, FEATURES.index("voices_heard")]
+    # turn_balance > 0: each of the two spoke in the window.
+    both_spoke = np.nan_to_num(matrix[:, FEATURES.index("turn_balance")]) > 0
+    return np.asarray((seen >= min_seen) | (both_spoke & (heard >= min_seen)), dtype=bool)
+
+
 def _goal_principles(goals: tuple[str, ...], principles: list[Principle]) -> list[Principle]:
     by_goal = {p.goal: p for p in principles}
     unknown = [g for g in goals if g not in by_goal]
@@ -168,35 +187,52 @@ def _candidate(
     window: Window,
     pair: Pair,
     cues: PairCues,
-    speech: Speech,
     principles: list[Principle],
     goals: list[Principle],
     ignored: set[str],
+    min_seen: float,
 ) -> Candidate:
+    # The bounds as written: every claim is measured between exactly these.
+    start, end = round(window.start, 2), round(window.end, 2)
     features = {
-        k: (math.nan if k in ignored else v)
-        for k, v in window_features(cues, window.start, window.end).items()
+        k: (math.nan if k in ignored else v) for k, v in window_features(cues, start, end).items()
     }
-    turns = _turns_within(speech.turns, window.start, window.end)
-    adult, child = f"person{pair.adult}", f"person{pair.child}"
-    exchanges = sum(1 for t in turns if t.previous_speaker and t.previous_speaker != t.speaker)
+    claims = describe(cues, start, end, frozenset(ignored))
+    seen_together = features["faces_seen"]
+    heard_not_seen = seen_together < min_seen
     evidence: dict[str, Any] = {
         name: round(value, 3) for name, value in features.items() if math.isfinite(value)
     }
-    if speech.observable:
-        evidence["turn_exchanges"] = exchanges
+    inside = (cues.grid.t >= start - 1e-6) & (cues.grid.t < end - 1e-6)
+    passes = cues.cues["turn_exchange"][inside]
+    if np.isfinite(passes).any():
+        evidence["turn_exchanges"] = int(np.nansum(passes))
+    evidenced = principles_evidenced(features, principles)
     return Candidate(
         rank=rank_,
-        start_s=round(window.start, 2),
-        end_s=round(window.end, 2),
+        start_s=start,
+        end_s=end,
         score=round(window.score, 4),
         pair=pair.name,
         cues=evidence,
-        principles=principles_evidenced(features, principles),
-        explanation=describe(features, turns, adult, child, pair.roles_known),
+        principles=evidenced,
+        explanation=sentence(claims, heard_not_seen, pair.roles_known),
         goals=[g.goal for g in goals if goal_strength(features, g) >= 0.35],
+        strength=evidence_strength(len(evidenced), len(claims), seen_together),
+        seen_together=round(seen_together, 2),
+        heard=round(features["voices_heard"], 2),
+        claims=[asdict(claim) for claim in claims],
     )
 
 
-def _turns_within(turns: list[Turn], start: float, end: float) -> list[Turn]:
-    return [t for t in turns if t.start < end and t.end > start]
+def evidence_strength(principles: int, claims: int, seen_together: float) -> str:
+    """How much evidence a moment shows, in words: "strong", "clear" or "some".
+
+    Strong: two principles or more evidenced, three things said, both seen most of it;
+    clear: a principle evidenced and two things said; some: less.
+    """
+    if principles >= 2 and claims >= 3 and seen_together >= 0.8:
+        return "strong"
+    if principles >= 1 and claims >= 2:
+        return "clear"
+    return "some"

@@ -7,12 +7,13 @@ here is NaN: nothing was heard, which is not the same as silence.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from vigvision.cues.grid import Grid, Series
-from vigvision.turns import Speech, Turn
+from vigvision.turns import Turn
 
 
 @dataclass(frozen=True)
@@ -25,17 +26,20 @@ class Initiative:
 
 
 def child_initiatives(
-    turns: list[Turn], child_speaker: str, adult_speaker: str, pause_s: float
+    turns: list[Turn], side_of: Callable[[Turn], str | None], pause_s: float
 ) -> list[Initiative]:
-    """Child turns that start after at least ``pause_s`` of silence, with the adult's answer."""
+    """Child turns that start after at least ``pause_s`` of silence, with the adult's answer.
+
+    ``side_of`` says whose a turn is: "adult", "child" or None (someone else).
+    """
     found = []
     for index, turn in enumerate(turns):
-        if turn.speaker != child_speaker:
+        if side_of(turn) != "child":
             continue
         quiet_before = index == 0 or turn.gap_before_s >= pause_s
         if not quiet_before:
             continue
-        answer = next((t for t in turns[index + 1 :] if t.speaker == adult_speaker), None)
+        answer = next((t for t in turns[index + 1 :] if side_of(t) == "adult"), None)
         after = answer.start - turn.end if answer is not None else math.nan
         found.append(Initiative(turn.start, max(after, 0.0) if math.isfinite(after) else math.nan))
     return found
@@ -75,14 +79,46 @@ def at_events(grid: Grid, events: list[tuple[float, float]]) -> Series:
     return out
 
 
-def exchanges(speech: Speech, speakers: tuple[str, ...]) -> list[tuple[float, float]]:
-    """(time, silence before) where the turn passes from one of the speakers to another."""
-    pair = set(speakers)
-    return [
-        (t.start, max(t.gap_before_s, 0.0))
-        for t in speech.turns
-        if t.speaker in pair and t.previous_speaker in pair and t.previous_speaker != t.speaker
-    ]
+@dataclass(frozen=True)
+class Pass:
+    """The floor moving from one person of the pair to the other."""
+
+    t: float
+    """When the new speaker starts."""
+    gap_s: float
+    """Silence before it (negative: they started while the other still spoke)."""
+    to: str
+    """Who takes the floor: "adult" or "child" (or "first"/"second" with roles unknown)."""
+
+    @property
+    def overlapping(self) -> bool:
+        return self.gap_s < 0
+
+
+def floor_passes(
+    turns: list[Turn], side_of: Callable[[Turn], str | None], backchannel_s: float
+) -> list[Pass]:
+    """Where the floor passes between the two people of a pair, from who speaks when.
+
+    ``side_of`` says whose a turn is (None: someone else's, left out). A turn shorter than
+    ``backchannel_s`` ("mm", "yes") does not take the floor; a new label on the same side
+    (one person heard as two voices) is no pass either.
+    """
+    passes: list[Pass] = []
+    holder: str | None = None
+    last_end = math.nan
+    for turn in sorted(turns, key=lambda t: t.start):
+        side = side_of(turn)
+        if side is None or turn.duration_s < backchannel_s:
+            continue
+        if holder is not None and side != holder:
+            passes.append(Pass(turn.start, turn.start - last_end, side))
+        if side != holder or not math.isfinite(last_end):
+            last_end = turn.end
+        else:
+            last_end = max(last_end, turn.end)
+        holder = side
+    return passes
 
 
 def responded_within(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from vigvision.observations import Observations
-from vigvision.turns import Segment, Speech
+from vigvision.turns import Speech
 
 Series = NDArray[np.float64]
 
@@ -48,26 +47,6 @@ def sample(
     )
     close = np.abs(times[nearest] - grid.t) <= reach_s
     out[close] = values[nearest[close]]
-    return out
-
-
-def speaking(grid: Grid, speech: Speech, role: str) -> Series:
-    """1 where someone of ``role`` speaks, 0 where they do not, NaN without a sound track."""
-    return _speaking_where(grid, speech, lambda segment: segment.role == role)
-
-
-def speaking_person(grid: Grid, speech: Speech, person: int) -> Series:
-    """1 where this person speaks, 0 elsewhere, NaN without a sound track."""
-    return _speaking_where(grid, speech, lambda segment: segment.person == person)
-
-
-def _speaking_where(grid: Grid, speech: Speech, chosen: Callable[[Segment], bool]) -> Series:
-    if not speech.observable:
-        return np.full(len(grid), np.nan)
-    out = np.zeros(len(grid))
-    for segment in speech.segments:
-        if chosen(segment):
-            out[(grid.t >= segment.start) & (grid.t < segment.end)] = 1.0
     return out
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from vigvision.cues import attention, exchange
-from vigvision.cues.grid import Grid, Series, sample, speaking, speaking_person, unheard
+from vigvision.cues.grid import Grid, Series, sample, unheard
 from vigvision.cues.pairs import Pair
 from vigvision.observations import Observations
-from vigvision.turns import Speech
+from vigvision.turns import Segment, Speech, Turn
 
 # The observation of a person counts for an instant this far away at most (seconds).
 _REACH_S = 0.3
@@ -25,11 +26,15 @@ _SMILING = 0.4
 _NODDING_DEG_S = 25.0
 # A conversation goes on within this many seconds of the turn passing (either side).
 _TURN_REACH_S = 2.0
+# A turn shorter than this (seconds) is a backchannel ("mm", "yes"): it does not take the floor.
+_BACKCHANNEL_S = 0.6
 # Facing each other at least this much (0-1) counts as face to face.
 _FACING = 0.4
 # Cues that come from hearing who speaks.
 _HEARD = (
     "turn_exchange",
+    "overlapping_speech",
+    "adult_answers_after_s",
     "taking_turns",
     "taking_turns_face_to_face",
     "response_gap_s",
@@ -82,31 +87,30 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         "motion_first": of(a, "motion"),
         "motion_second": of(c, "motion"),
     }
+    # Whose each stretch of speech is: "adult"/"child" (or "first"/"second" with roles
+    # unknown), None for anyone else's.
+    names = ("adult", "child") if pair.roles_known else ("first", "second")
     heard_as = {seg.person for seg in speech.segments}
     if a in heard_as or c in heard_as:
-        adult_speaks, child_speaks = (
-            speaking_person(grid, speech, a),
-            speaking_person(grid, speech, c),
-        )
-        adult_voice, child_voice = f"person{a}", f"person{c}"
+        side_of = _sides_by_person({a: names[0], c: names[1]})
     else:
-        # Nobody was seen speaking (faces small, turned, mouths hidden): the voices heard
-        # are taken as the pair's, by the role their pitch suggests.
-        adult_speaks, child_speaks = (
-            speaking(grid, speech, "adult"),
-            speaking(grid, speech, "child"),
-        )
-        roles = {s.role: s.speaker for s in sorted(speech.speakers, key=lambda s: -s.speech_s)}
-        adult_voice, child_voice = roles.get("adult", ""), roles.get("child", "")
-    # The turn passing counts whoever the voices were given to: who speaks is less certain
-    # than that the speaker changed.
-    passes = exchange.exchanges(speech, tuple(sorted({seg.speaker for seg in speech.segments})))
-    cues["turn_exchange"] = exchange.events_on_grid(grid, [t for t, _ in passes], speech.observable)
-    cues["response_gap_s"] = exchange.at_events(grid, passes)
+        # Nobody of the pair was seen speaking (faces small, turned, mouths hidden): the
+        # voices heard are taken as theirs.
+        side_of = _sides_by_voice(speech, names)
+    adult_speaks = _speaking_side(grid, speech, side_of, names[0])
+    child_speaks = _speaking_side(grid, speech, side_of, names[1])
+    # The floor passing between the two of them: never a voice relabelled, nor a "mm".
+    passes = exchange.floor_passes(speech.turns, side_of, _BACKCHANNEL_S)
+    cues["turn_exchange"] = exchange.events_on_grid(grid, [p.t for p in passes], speech.observable)
+    cues["overlapping_speech"] = exchange.events_on_grid(
+        grid, [p.t for p in passes if p.overlapping], speech.observable
+    )
+    cues["response_gap_s"] = exchange.at_events(grid, [(p.t, max(p.gap_s, 0.0)) for p in passes])
+    answers = [(p.t, max(p.gap_s, 0.0)) for p in passes if p.to == "adult"]
     # Taking turns: the turn passes between them every few seconds; face to face, while
     # they face each other (talking *with* each other).
     cues["taking_turns"] = exchange.around_events(
-        grid, [t for t, _ in passes], _TURN_REACH_S, speech.observable
+        grid, [p.t for p in passes], _TURN_REACH_S, speech.observable
     )
     with np.errstate(invalid="ignore"):
         face_to_face = np.where(
@@ -128,12 +132,12 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         cues["adult_smile"], cues["child_smile"] = adult_smile, child_smile
         with np.errstate(invalid="ignore"):
             cues["shared_smile"] = np.minimum(adult_smile, child_smile)
-        initiatives = exchange.child_initiatives(
-            speech.turns, child_voice, adult_voice, _INITIATIVE_PAUSE_S
-        )
+        initiatives = exchange.child_initiatives(speech.turns, side_of, _INITIATIVE_PAUSE_S)
         cues["child_initiative"] = exchange.events_on_grid(
             grid, [i.t for i in initiatives], speech.observable
         )
+        # The silence before the adult takes the floor from the child.
+        cues["adult_answers_after_s"] = exchange.at_events(grid, answers)
         cues["adult_waits_s"] = exchange.at_events(
             grid, [(i.t, i.answered_after_s) for i in initiatives]
         )
@@ -147,6 +151,41 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         if name in cues:
             cues[name] = np.where(unheard_here, np.nan, cues[name])
     return PairCues(pair, grid, cues)
+
+
+Said = Segment | Turn
+
+
+def _sides_by_person(sides: dict[int, str]) -> Callable[[Said], str | None]:
+    """Whose speech is whose when the pair's faces were seen speaking: by the person."""
+    return lambda said: sides.get(said.person) if said.person is not None else None
+
+
+def _sides_by_voice(speech: Speech, names: tuple[str, str]) -> Callable[[Said], str | None]:
+    """Whose speech is whose when no face of the pair was seen speaking: by the voice alone.
+
+    The two voices heard most are the two people; the lower of them is the adult (children
+    speak higher). Any other voice is someone else's.
+    """
+    most = sorted(speech.speakers, key=lambda s: -s.speech_s)[:2]
+    by_pitch = sorted(
+        most, key=lambda s: s.median_pitch_hz if math.isfinite(s.median_pitch_hz) else 0.0
+    )
+    sides = dict(zip((s.speaker for s in by_pitch), names, strict=False))
+    return lambda said: sides.get(said.speaker)
+
+
+def _speaking_side(
+    grid: Grid, speech: Speech, side_of: Callable[[Said], str | None], side: str
+) -> Series:
+    """1 where that side of the pair speaks, 0 elsewhere, NaN without a sound track."""
+    if not speech.observable:
+        return np.full(len(grid), np.nan)
+    out = np.zeros(len(grid))
+    for segment in speech.segments:
+        if side_of(segment) == side:
+            out[(grid.t >= segment.start) & (grid.t < segment.end)] = 1.0
+    return out
 
 
 def _mean_of(first: Series, second: Series) -> Series:

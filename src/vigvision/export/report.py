@@ -16,6 +16,7 @@ import numpy as np
 
 from vigvision.cues.table import PairCues
 from vigvision.export.clips import still_data_uri
+from vigvision.selections import evidence_words
 from vigvision.suggest import Candidate, Suggestions
 
 _TRACKS: Final = (
@@ -32,6 +33,8 @@ _STYLE: Final = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 960px; color: #222;
        line-height: 1.45; padding: 0 1rem; }
 h1 { font-size: 1.5rem; margin-bottom: .2rem; }
+.evidence { color: #445; font-size: .9rem; margin: .2rem 0; }
+.settle { background: #fff7e0; padding: .5rem .8rem; border-radius: 4px; }
 .note { color: #555; }
 .candidate { display: flex; gap: 1rem; border-top: 1px solid #ddd; padding: 1rem 0; }
 .candidate img { width: 320px; height: auto; border-radius: 4px; background: #eee; }
@@ -106,6 +109,7 @@ def write_report(suggestions: Suggestions, target: Path) -> None:
             f'<div class="rank">{c.rank}. '
             f'<span class="times">{clock(c.start_s)} – {clock(c.end_s)}</span></div>'
             f"<p>{html.escape(c.explanation)}</p>"
+            f'<p class="evidence">{evidence_words(c.strength, c.seen_together, c.heard)}</p>'
             f'<div class="principles">{principles}</div>'
             f'<p class="note">{html.escape(c.pair)} · {c.end_s - c.start_s:.0f} s</p>'
             "</div></section>"
@@ -119,6 +123,13 @@ def write_report(suggestions: Suggestions, target: Path) -> None:
         "\n".join(rows)
         or "<p>No moments could be suggested: no adult and child were seen together.</p>"
     )
+    if any(not c.pair.roles_known for c in suggestions.cues):
+        body = (
+            '<p class="settle">Who is the adult and who the child could not be told from the '
+            "film, so the words say “one” and “the other”. To settle it, run suggest again with "
+            "<code>--adult left</code>, <code>--adult right</code> or <code>--adult ID</code> "
+            "(the person's number in people.json).</p>\n" + body
+        )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

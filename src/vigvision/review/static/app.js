@@ -145,6 +145,12 @@ function card(moment, number) {
     p.textContent = moment.explanation;
     body.append(p);
   }
+  if (moment.evidence) {
+    const e = document.createElement("p");
+    e.className = "evidence";
+    e.textContent = moment.evidence;
+    body.append(e);
+  }
   body.append(miniTimeline(moment));
 
   const buttons = document.createElement("div");
