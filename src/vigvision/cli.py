@@ -587,6 +587,8 @@ def _observe_and_listen(
 
 
 def _candidates_table(suggestions: Any) -> Table:
+    from vigvision.selections import evidence_words
+
     table = Table(
         "#",
         "from",
@@ -601,7 +603,7 @@ def _candidates_table(suggestions: Any) -> Table:
             str(c.rank),
             _clock(c.start_s),
             _clock(c.end_s),
-            f"{c.strength}, both seen {c.seen_together:.0%}",
+            evidence_words(c.strength, c.seen_together, c.heard),
             c.explanation,
         )
     return table
