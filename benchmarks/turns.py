@@ -4,7 +4,8 @@
 
 - two_speaker_phone_call.wav and four_speaker_meeting.wav against their reference RTTM:
   voice-activity F1 (10 ms frames) and DER (0.25 s collar, optimal speaker mapping, overlaps
-  scored), with pyannote.metrics; and × real time.
+  scored), with pyannote.metrics; the time two or more speak at once, and how much of it is
+  heard as two voices at once; and × real time.
 - home_adult_child_voices.wav: the share of its speech (marked by hand, see
   ``_common.HOME_SPEECH``) heard as speech; the voices found, their pitch and role.
 - adult_talking_head.mp4 (music): the share of it taken for speech.
@@ -58,6 +59,15 @@ def frames(
     return mask
 
 
+def speakers_at_once(
+    intervals: list[tuple[float, float]] | list[tuple[float, float, str]], n: int
+) -> np.ndarray:
+    count = np.zeros(n, int)
+    for interval in intervals:
+        count[round(interval[0] * 100) : round(interval[1] * 100)] += 1
+    return count
+
+
 def timed(path: Path, **kwargs: object) -> tuple[Speech, float]:
     started = time.perf_counter()
     speech = analyse_speech(path, SETTINGS, **kwargs)  # type: ignore[arg-type]
@@ -82,6 +92,14 @@ def against_reference(name: str) -> None:
     print(
         f"{name}: voice activity F1 {f1:.3f}; DER {der['diarization error rate']:.1%} ({parts}); "
         f"{voices}; {speech.duration_s / seconds:.0f}x real time"
+    )
+    together = speakers_at_once(reference, n) >= 2
+    heard_together = speakers_at_once([(s.start, s.end) for s in speech.segments], n) >= 2
+    both = (together & heard_together).sum()
+    print(
+        f"{name}: {together.sum() / 100:.1f} s with two or more speaking at once; "
+        f"{both / max(together.sum(), 1):.0%} of it heard as two voices at once, "
+        f"{both / max(heard_together.sum(), 1):.0%} of what is heard so right"
     )
 
 

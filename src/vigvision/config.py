@@ -89,6 +89,7 @@ class VoiceSettings:
     steady_min_s: float = _bounds(ge=2, le=600)
     window_s: float = _bounds(ge=0.3, le=10)
     window_hop_s: float = _bounds(ge=0.1, le=10)
+    segment_step_s: float = _bounds(ge=0.5, le=10)
     same_voice_similarity: float = _bounds(ge=0, le=1)
     min_voice_s: float = _bounds(ge=0, le=600)
     child_pitch_hz: float = _bounds(ge=50, le=1000)

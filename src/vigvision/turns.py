@@ -15,7 +15,7 @@ import csv
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from vigvision.voice.activity import (
     without,
 )
 from vigvision.voice.features import HOP, RATE, VoiceFeatures, describe
-from vigvision.voice.speakers import label_voices, owners_of_voices, seen_speaking
+from vigvision.voice.speakers import VoiceLabels, label_voices, owners_of_voices, seen_speaking
 
 # Runs of one voice shorter than this (seconds) are too short to say whose they are.
 _MIN_SEGMENT_S = 0.1
@@ -106,8 +106,8 @@ class Voices:
     speech: Intervals
     unclear: Intervals
     features: VoiceFeatures
-    labels: NDArray[np.int64]
-    """Voice of each 10 ms frame of ``features`` (−1: no speech)."""
+    labels: VoiceLabels
+    """Who speaks in each 10 ms frame of ``features``."""
 
 
 def analyse_speech(
@@ -155,7 +155,7 @@ def name_voices(
     """Who speaks when: each voice named by the face seen speaking with it, or by its pitch."""
     if isinstance(voices, Speech):
         return voices
-    features, labels, voice = voices.features, voices.labels, settings.voice
+    features, labels, voice = voices.features, voices.labels.first, settings.voice
     # Each 10 ms of speech is said by the person seen speaking then (a positive id); else it
     # stays its voice's, with the person that voice was most often seen as (a negative id):
     # two voices taking turns stay two speakers even when both were once seen on one face.
@@ -174,6 +174,15 @@ def name_voices(
         Segment(start, end, names[(v, pid)].speaker, names[(v, pid)].person, names[(v, pid)].role)
         for start, end, v, pid in runs
     ]
+    # A second voice heard at the same time (they speak at once) is named as that voice is
+    # elsewhere; a voice never heard but under another is nobody's.
+    named = _names_of_voices(names, owners)
+    segments += [
+        Segment(start, end, named[v].speaker, named[v].person, named[v].role)
+        for start, end, v in _runs(features, voices.labels.second)
+        if v in named
+    ]
+    segments.sort(key=lambda s: (s.start, s.end))
     # A voice whose every run was too short to keep is nobody's.
     kept = {segment.speaker for segment in segments}
     speakers = {s.speaker: s for s in names.values() if s.speaker in kept}
@@ -186,6 +195,18 @@ def name_voices(
         speakers=sorted(speakers.values(), key=lambda s: s.speaker),
         unclear=voices.unclear,
     )
+
+
+def _names_of_voices(
+    names: dict[tuple[int, int], Speaker], owners: dict[int, int]
+) -> dict[int, Speaker]:
+    """Each voice's speaker: the one of its likely owner, else the one it is heard as most."""
+    named = {}
+    for voice in {v for v, _ in names}:
+        mine = {pid: speaker for (v, pid), speaker in names.items() if v == voice}
+        unseen = mine.get(-owners.get(voice, 0))
+        named[voice] = unseen or max(mine.values(), key=lambda speaker: speaker.speech_s)
+    return named
 
 
 def _runs(features: VoiceFeatures, labels: NDArray[np.int64]) -> list[tuple[float, float, int]]:
@@ -266,29 +287,36 @@ def role_from_pitch(
 
 
 def make_turns(segments: list[Segment], turn_gap_s: float, monologue_s: float) -> list[Turn]:
-    """Segments merged into turns: one speaker's speech until someone else speaks."""
-    merged: list[list[Any]] = []
+    """Segments merged into turns: one speaker's speech until someone else takes the floor.
+
+    Two people may speak at once: a turn that starts while another goes on overlaps it (its
+    ``gap_before_s`` is negative). The floor is the turn that goes on longest so far: a
+    speaker who still holds it after someone spoke over them goes on with the same turn.
+    """
+    turns: list[Turn] = []
     for segment in sorted(segments, key=lambda s: s.start):
-        last = merged[-1] if merged else None
-        if last is not None and last[2] == segment.speaker and segment.start - last[1] < turn_gap_s:
-            last[1] = max(last[1], segment.end)
-        else:
-            merged.append(
-                [segment.start, segment.end, segment.speaker, segment.person, segment.role]
+        holder = max(range(len(turns)), key=lambda i: turns[i].end, default=None)
+        floor = turns[holder] if holder is not None else None
+        if (
+            holder is not None
+            and turns[holder].speaker == segment.speaker
+            and segment.start - turns[holder].end < turn_gap_s
+        ):
+            floor, end = turns[holder], max(turns[holder].end, segment.end)
+            turns[holder] = replace(
+                floor, end=end, long_monologue=bool(end - floor.start >= monologue_s)
             )
-    turns = []
-    for index, (start, end, speaker, person, role) in enumerate(merged):
-        before = merged[index - 1] if index else None
+            continue
         turns.append(
             Turn(
-                start=start,
-                end=end,
-                speaker=speaker,
-                person=person,
-                role=role,
-                gap_before_s=start - before[1] if before else math.nan,
-                previous_speaker=before[2] if before else "",
-                long_monologue=bool(end - start >= monologue_s),
+                start=segment.start,
+                end=segment.end,
+                speaker=segment.speaker,
+                person=segment.person,
+                role=segment.role,
+                gap_before_s=segment.start - floor.end if floor else math.nan,
+                previous_speaker=floor.speaker if floor else "",
+                long_monologue=bool(segment.end - segment.start >= monologue_s),
             )
         )
     return turns

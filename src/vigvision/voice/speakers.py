@@ -1,15 +1,18 @@
 """Who speaks: voices told apart by their sound, then matched to the people on screen.
 
-Audio: every 1.5 s of speech (every 0.5 s) gets a voiceprint from a trained voice encoder
+Audio: every 1.5 s of speech (every 0.25 s) gets a voiceprint from a trained voice encoder
 (``voice.embedding``); voiceprints that lie close together are one voice, and how many
 voices there are follows from how far apart they lie (agglomerative clustering with a
 threshold, no fixed count). Each 10 ms of speech then goes to the voice whose prints cover
-it most. Pictures: while a voice speaks, the mouth of the person it belongs to moves; that
-ties voices to tracked people where faces are seen.
+it most. Where two people speak at once, a trained segmentation model
+(``voice.segmentation``) hears both: the second is the voice its other speaker is heard as
+where they speak alone. Pictures: while a voice speaks, the mouth of the person it belongs
+to moves; that ties voices to tracked people where faces are seen.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
@@ -19,7 +22,15 @@ from vigvision.config import VoiceSettings
 from vigvision.observations import Observations
 from vigvision.voice.activity import Intervals
 from vigvision.voice.embedding import embed, mel_power
-from vigvision.voice.features import VoiceFeatures
+from vigvision.voice.features import HOP, VoiceFeatures
+from vigvision.voice.segmentation import (
+    FRAME,
+    FRAMES,
+    LOCAL_VOICES,
+    LocalVoices,
+    chunk_starts,
+    local_voices,
+)
 
 # How closely a mouth's movement must follow the speech (correlation over the film) for
 # the mouth to name a voice.
@@ -31,6 +42,21 @@ _COMPARE_FRAMES: Final = 500
 _CLUSTERED: Final = 1500
 # Prints of shorter speech than this (seconds) are not clustered, only assigned.
 _RELIABLE_S: Final = 1.0
+# A voice the segmentation model hears for less than this (10 ms frames) in a chunk is not
+# matched to a voice of the film.
+_MATCHED_FRAMES: Final = 30
+# A model frame's centre, in samples from its start.
+_FRAME_CENTRE: Final = 495
+
+
+@dataclass(frozen=True)
+class VoiceLabels:
+    """Who speaks in each 10 ms frame: voices 0, 1, … in the order they are first heard."""
+
+    first: NDArray[np.int64]
+    """The voice heard there (−1: no speech)."""
+    second: NDArray[np.int64]
+    """Another voice speaking at the same time (−1: none)."""
 
 
 def _windows(speech: Intervals, size: float, hop: float) -> list[tuple[float, float]]:
@@ -50,8 +76,8 @@ def label_voices(
     features: VoiceFeatures,
     speech: Intervals,
     settings: VoiceSettings,
-) -> NDArray[np.int64]:
-    """The voice of every 10 ms frame of ``features`` (−1 outside speech), voices 0, 1, …
+) -> VoiceLabels:
+    """Who speaks in every 10 ms frame of ``features`` (−1 outside speech).
 
     ``samples`` are the 16 kHz sound the features describe (from ``features.t0``).
     """
@@ -61,7 +87,7 @@ def label_voices(
         mask[features.index(start) : features.index(end)] = True
     windows = _windows(speech, settings.window_s, settings.window_hop_s)
     if not windows:
-        return labels
+        return VoiceLabels(labels, labels.copy())
     spans = [(features.index(a), max(features.index(b), features.index(a) + 1)) for a, b in windows]
     prints = embed(mel_power(samples), samples, spans)
     groups = _voices_of(prints, spans, settings)
@@ -69,7 +95,56 @@ def label_voices(
     for (first, last), group in zip(spans, groups, strict=True):
         votes[first:last, group] += 1
     labels[mask] = votes[mask].argmax(axis=1)
-    return _numbered_by_first_word(labels)
+    labels = _numbered_by_first_word(labels)
+    heard = local_voices(
+        samples, chunk_starts(len(samples), speech, settings.segment_step_s, features.t0)
+    )
+    return VoiceLabels(labels, _second_voices(labels, heard))
+
+
+def _second_voices(labels: NDArray[np.int64], heard: LocalVoices) -> NDArray[np.int64]:
+    """Per 10 ms frame, the voice heard at the same time as ``labels``' (−1: none).
+
+    Each voice of each 10 s chunk the segmentation model heard is the film's voice it is
+    labelled as most where it speaks alone; where the chunks that heard a frame say two
+    speak at once, the second is the other voice heard most there.
+    """
+    count = len(labels)
+    # The model frame of each 10 ms frame, and the 10 ms frame of each model frame.
+    model_frame = np.round((np.arange(count) * HOP + HOP / 2 - _FRAME_CENTRE) / FRAME)
+    model_frame = np.maximum(model_frame, 0).astype(np.int64)
+    frames = int(model_frame[-1]) + FRAMES + 1 if count else FRAMES
+    voices = int(labels.max()) + 1
+    if voices < 2 or len(heard.starts) == 0:
+        return np.full(count, -1, np.int64)
+    activity = np.zeros((frames, voices))
+    speakers = np.zeros(frames)
+    covered = np.zeros(frames)
+    for chunk, start in enumerate(heard.starts):
+        first = round(int(start) / FRAME)
+        speaking = heard.speaking[chunk]
+        covered[first : first + FRAMES] += 1
+        speakers[first : first + FRAMES] += speaking.sum(axis=1)
+        at = np.clip(
+            np.round((first + np.arange(FRAMES)) * FRAME + _FRAME_CENTRE) // HOP, 0, count - 1
+        ).astype(np.int64)
+        alone = speaking & (speaking.sum(axis=1, keepdims=True) == 1)
+        for local in range(LOCAL_VOICES):
+            said = labels[at[alone[:, local]]]
+            said = said[said >= 0]
+            if len(said) < _MATCHED_FRAMES * HOP / FRAME:
+                continue
+            voice = int(np.bincount(said).argmax())
+            activity[first : first + FRAMES, voice] += speaking[:, local]
+    covered = np.maximum(covered, 1)
+    activity /= covered[:, None]
+    together = np.rint(speakers / covered) >= 2
+    at_frame = activity[model_frame]
+    # The voice heard most there besides the one already labelled.
+    at_frame[np.arange(count), np.maximum(labels, 0)] = 0.0
+    second = np.argmax(at_frame, axis=1)
+    heard_too = (labels >= 0) & together[model_frame] & (at_frame.max(axis=1) > 0)
+    return np.where(heard_too, second, -1).astype(np.int64)
 
 
 def _voices_of(

@@ -1,0 +1,88 @@
+"""Who speaks in each 10 s of sound, overlaps included: pyannote's trained segmentation model.
+
+The model (segmentation-3.0, MIT; model card: ``models/speaker_segmentation.md``) hears 10 s
+of 16 kHz sound and says, every 270 samples (16.9 ms), which of up to three voices speak
+then, two at once included. Its voices are local to the 10 s it heard ("the first voice of
+this stretch"): ``voice.speakers`` links them across the film by what they sound like.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vigvision.errors import MissingModelError
+from vigvision.resources import shipped_path
+from vigvision.voice.activity import Intervals
+
+MODEL: Final = "models/speaker_segmentation.onnx"
+RATE: Final = 16000
+CHUNK: Final = 10 * RATE
+FRAME: Final = 270
+"""Samples between two of the model's frames."""
+FRAMES: Final = 589
+"""Frames in one chunk."""
+LOCAL_VOICES: Final = 3
+# The model's classes: nobody, each voice alone, each pair of voices together.
+_CLASSES: Final = [(), *[(v,) for v in range(LOCAL_VOICES)], *itertools.combinations(range(3), 2)]
+_SPEAKING: Final = np.array(
+    [[v in voices for v in range(LOCAL_VOICES)] for voices in _CLASSES], dtype=bool
+)
+# Chunks run per call of the model (memory stays small on long films).
+_BATCH: Final = 8
+
+
+@dataclass(frozen=True)
+class LocalVoices:
+    """For each 10 s chunk heard (starting at ``starts``, in samples), who speaks per frame."""
+
+    starts: NDArray[np.int64]
+    speaking: NDArray[np.bool_]
+    """(chunks, FRAMES, LOCAL_VOICES): voice v of chunk c speaks in frame f."""
+
+
+@cache
+def _model() -> Any:
+    import onnxruntime
+
+    path = shipped_path(MODEL)
+    if not path.exists():
+        raise MissingModelError(f"the speaker segmentation model ({MODEL}) is missing", "reinstall")
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(
+        str(path), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+
+
+def chunk_starts(count: int, speech: Intervals, step_s: float, t0: float = 0.0) -> list[int]:
+    """Starts (samples) of the 10 s chunks, every ``step_s``, that hear some speech.
+
+    ``count`` samples from time ``t0``; the last chunk ends with the sound.
+    """
+    step = max(1, round(step_s * RATE))
+    starts = list(range(0, max(1, count - CHUNK + 1), step))
+    if count > CHUNK and starts[-1] + CHUNK < count:
+        starts.append(count - CHUNK)
+    spans = [(round((a - t0) * RATE), round((b - t0) * RATE)) for a, b in speech]
+    return [s for s in starts if any(a < s + CHUNK and b > s for a, b in spans)]
+
+
+def local_voices(samples: NDArray[np.float32], starts: list[int]) -> LocalVoices:
+    """Who speaks in each chunk of ``samples`` (16 kHz) starting at ``starts``."""
+    speaking = np.zeros((len(starts), FRAMES, LOCAL_VOICES), bool)
+    for first in range(0, len(starts), _BATCH):
+        chosen = starts[first : first + _BATCH]
+        batch = np.zeros((len(chosen), 1, CHUNK), np.float32)
+        for row, start in enumerate(chosen):
+            part = samples[start : start + CHUNK]
+            batch[row, 0, : len(part)] = part
+        (log_classes,) = _model().run(None, {"waveform": batch})
+        speaking[first : first + len(chosen)] = _SPEAKING[log_classes.argmax(axis=-1)]
+    return LocalVoices(np.array(starts, np.int64), speaking)
