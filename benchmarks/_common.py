@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from pyannote.core import Annotation, Segment, Timeline
 
 from vigvision.film import loop_film
 
@@ -26,35 +26,46 @@ CACHE = Path(
 # spectrogram (the harmonic stacks of voices, with the consonants next to them, at 0.05 s
 # resolution; read in a picture of 0-4 kHz, 10 ms a pixel): 7.95 s of the 20 s. The stretch
 # at 14.75-15.3 s (steady harmonics, a child singing or a toy) is counted as speech.
-HOME_SPEECH: list[tuple[float, float]] = [
-    (0.55, 1.55),
-    (3.55, 4.45),
-    (5.45, 5.75),
-    (6.45, 7.35),
-    (7.45, 8.35),
-    (8.85, 10.0),
-    (14.75, 15.3),
-    (16.15, 16.45),
-    (16.6, 16.75),
-    (17.6, 17.95),
-    (18.2, 18.55),
-    (18.75, 19.85),
-]
+HOME_SPEECH = Timeline(
+    [
+        Segment(0.55, 1.55),
+        Segment(3.55, 4.45),
+        Segment(5.45, 5.75),
+        Segment(6.45, 7.35),
+        Segment(7.45, 8.35),
+        Segment(8.85, 10.0),
+        Segment(14.75, 15.3),
+        Segment(16.15, 16.45),
+        Segment(16.6, 16.75),
+        Segment(17.6, 17.95),
+        Segment(18.2, 18.55),
+        Segment(18.75, 19.85),
+    ]
+)
 
 
-def share_kept(reference: list[tuple[float, float]], found: list[tuple[float, float]]) -> float:
-    """The share of the reference's time (10 ms frames) that ``found`` covers."""
-    end = max(b for _, b in [*reference, *found])
-    n = round(end * 100) + 1
+def shared_s(first: Timeline, second: Timeline) -> float:
+    """Seconds that lie in both."""
+    return float(first.support().crop(second.support(), mode="intersection").duration())
 
-    def frames(intervals: list[tuple[float, float]]) -> np.ndarray:
-        mask = np.zeros(n, bool)
-        for a, b in intervals:
-            mask[round(a * 100) : round(b * 100)] = True
-        return mask
 
-    truth = frames(reference)
-    return float((truth & frames(found)).sum() / truth.sum())
+def share_kept(reference: Timeline, found: Timeline) -> float:
+    """The share of the reference's time that ``found`` covers."""
+    return shared_s(reference, found) / reference.support().duration()
+
+
+def voice_activity_f1(reference: Annotation, found: Timeline) -> float:
+    """F1 of speech found against where the reference has someone speaking."""
+    truth = reference.get_timeline().support()
+    return 2 * shared_s(truth, found) / (truth.duration() + found.support().duration())
+
+
+def overlaps_found(reference: Annotation, found: Annotation) -> tuple[float, float, float]:
+    """Seconds where two or more speak at once in the reference; the share of them found
+    so; the share of those found so that are right."""
+    truth, heard = reference.get_overlap(), found.get_overlap()
+    both = shared_s(truth, heard)
+    return truth.duration(), both / max(truth.duration(), 1e-9), both / max(heard.duration(), 1e-9)
 
 
 def looped_film(clip: str, minutes: float) -> Path:

@@ -40,11 +40,12 @@ if __package__ in (None, ""):
 
 import cv2
 import numpy as np
+from pyannote.core import Segment
 
 from benchmarks._common import CACHE, MEDIA
 from vigvision.claims import false_claims
 from vigvision.film import AudioReader, FilmWriter, FrameReader
-from vigvision.training import is_found
+from vigvision.training import is_found, overlap
 
 SIZE = (1920, 1080)
 FPS = 25
@@ -68,7 +69,7 @@ SCRIPT = [
     ("nobody", "silence"),
 ]
 POSITIVES = [
-    (i * STRETCH_S, (i + 1) * STRETCH_S)
+    Segment(i * STRETCH_S, (i + 1) * STRETCH_S)
     for i, (p, s) in enumerate(SCRIPT)
     if (p, s) == ("facing", "conversation")
 ]
@@ -192,14 +193,12 @@ def composed_film(film: Film) -> Path:
     return target
 
 
-def found(candidate: dict[str, Any], positive: tuple[float, float]) -> bool:
-    return is_found(candidate["start_s"], candidate["end_s"], positive)
+def found(candidate: dict[str, Any], positive: Segment) -> bool:
+    return is_found(Segment(candidate["start_s"], candidate["end_s"]), positive)
 
 
-def iou(candidate: dict[str, Any], positive: tuple[float, float]) -> float:
-    start, end = candidate["start_s"], candidate["end_s"]
-    inter = max(0.0, min(end, positive[1]) - max(start, positive[0]))
-    return inter / ((end - start) + (positive[1] - positive[0]) - inter)
+def iou(candidate: dict[str, Any], positive: Segment) -> float:
+    return overlap(Segment(candidate["start_s"], candidate["end_s"]), positive)
 
 
 def run(film: Path, out: Path, *extra: str) -> tuple[float, float]:
@@ -230,9 +229,7 @@ def run(film: Path, out: Path, *extra: str) -> tuple[float, float]:
     return seconds, peak_kb / 1024
 
 
-def measure(
-    candidates: list[dict[str, Any]], positives: list[tuple[float, float]]
-) -> dict[str, Any]:
+def measure(candidates: list[dict[str, Any]], positives: list[Segment]) -> dict[str, Any]:
     """Recall@k, mean IoU of the found positives, top-5 slots spent twice on one positive."""
     figures: dict[str, Any] = {}
     for k in (3, 5, 10):
@@ -295,7 +292,7 @@ def main() -> None:
             run(path, out, "--top", "10", "--profile", "no-eye-contact")
             candidates = json.loads((out / "candidates.json").read_text())["candidates"]
             conversations = [
-                (i * STRETCH_S, (i + 1) * STRETCH_S)
+                Segment(i * STRETCH_S, (i + 1) * STRETCH_S)
                 for i, (p, s) in enumerate(SCRIPT)
                 if p in ("facing", "away") and s == "conversation"
             ]

@@ -27,12 +27,18 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np
-from pyannote.core import Annotation, Segment
 from pyannote.metrics.diarization import DiarizationErrorRate
 from tests.films import write_sound
 
-from benchmarks._common import HOME_SPEECH, MEDIA, looped_film, run_quietly, share_kept
+from benchmarks._common import (
+    HOME_SPEECH,
+    MEDIA,
+    looped_film,
+    overlaps_found,
+    run_quietly,
+    share_kept,
+    voice_activity_f1,
+)
 from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
 from vigvision.film import AudioReader
@@ -41,31 +47,6 @@ from vigvision.turns import Speech, analyse_speech, read_rttm
 
 SETTINGS = load_settings()
 CONVERSATION = TAKING_TURNS
-
-
-def annotation(segments: list[tuple[float, float, str]]) -> Annotation:
-    result = Annotation()
-    for start, end, speaker in segments:
-        result[Segment(start, end)] = speaker
-    return result
-
-
-def frames(
-    intervals: list[tuple[float, float]] | list[tuple[float, float, str]], n: int
-) -> np.ndarray:
-    mask = np.zeros(n, bool)
-    for interval in intervals:
-        mask[round(interval[0] * 100) : round(interval[1] * 100)] = True
-    return mask
-
-
-def speakers_at_once(
-    intervals: list[tuple[float, float]] | list[tuple[float, float, str]], n: int
-) -> np.ndarray:
-    count = np.zeros(n, int)
-    for interval in intervals:
-        count[round(interval[0] * 100) : round(interval[1] * 100)] += 1
-    return count
 
 
 def timed(path: Path, **kwargs: object) -> tuple[Speech, float]:
@@ -77,35 +58,30 @@ def timed(path: Path, **kwargs: object) -> tuple[Speech, float]:
 def against_reference(name: str) -> None:
     speech, seconds = timed(MEDIA / f"{name}.wav")
     reference = read_rttm(MEDIA / f"{name}.rttm")
-    n = round(speech.duration_s * 100) + 1
-    truth, found = frames(reference, n), frames(speech.speech, n)
-    f1 = 2 * (truth & found).sum() / (truth.sum() + found.sum())
-    hypothesis = annotation([(s.start, s.end, s.speaker) for s in speech.segments])
+    f1 = voice_activity_f1(reference, speech.speech)
+    hypothesis = speech.who_speaks_when()
     scoring = DiarizationErrorRate(collar=0.25, skip_overlap=False)
-    der = scoring(annotation(reference), hypothesis, detailed=True)
+    der = scoring(reference, hypothesis, detailed=True)
     total = der["total"]
     parts = (
         f"confusion {der['confusion'] / total:.1%}, missed {der['missed detection'] / total:.1%}, "
         f"false alarm {der['false alarm'] / total:.1%}"
     )
-    voices = f"{len(speech.speakers)} voices (reference {len({s for _, _, s in reference})})"
+    voices = f"{len(speech.speakers)} voices (reference {len(reference.labels())})"
     print(
         f"{name}: voice activity F1 {f1:.3f}; DER {der['diarization error rate']:.1%} ({parts}); "
         f"{voices}; {speech.duration_s / seconds:.0f}x real time"
     )
-    together = speakers_at_once(reference, n) >= 2
-    heard_together = speakers_at_once([(s.start, s.end) for s in speech.segments], n) >= 2
-    both = (together & heard_together).sum()
+    together, found, right = overlaps_found(reference, hypothesis)
     print(
-        f"{name}: {together.sum() / 100:.1f} s with two or more speaking at once; "
-        f"{both / max(together.sum(), 1):.0%} of it heard as two voices at once, "
-        f"{both / max(heard_together.sum(), 1):.0%} of what is heard so right"
+        f"{name}: {together:.1f} s with two or more speaking at once; {found:.0%} of it heard "
+        f"as two voices at once, {right:.0%} of what is heard so right"
     )
 
 
 def home() -> None:
     speech, _ = timed(MEDIA / "home_adult_child_voices.wav")
-    spoken = sum(end - start for start, end in speech.speech)
+    spoken = speech.speech.duration()
     kept = share_kept(HOME_SPEECH, speech.speech)
     print(f"home_adult_child_voices: {kept:.0%} of the speech marked by hand heard as speech")
     voices = ", ".join(
@@ -119,7 +95,7 @@ def home() -> None:
 
 def music() -> None:
     speech, _ = timed(MEDIA / "adult_talking_head.mp4")
-    spoken = sum(end - start for start, end in speech.speech)
+    spoken = speech.speech.duration()
     print(f"adult_talking_head (music): {spoken / speech.duration_s:.0%} of it taken for speech")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pyannote.core import Segment
 
 from tests.test_observe import mirrored_halves, observed
 from vigvision.config import load_settings
@@ -18,7 +19,7 @@ from vigvision.cues.table import pair_cues
 from vigvision.observations import Observations
 from vigvision.observe import observe_film
 from vigvision.roles import PersonSummary
-from vigvision.turns import Segment, Speech, Turn, make_turns
+from vigvision.turns import Said, Speech, Turn, make_turns
 
 
 def two_people(left_facing: float, right_facing: float, seconds: float = 2.0) -> Observations:
@@ -87,9 +88,9 @@ def test_closeness_does_not_depend_on_zoom() -> None:
 
 def test_child_initiatives_and_the_adult_waiting() -> None:
     said = [
-        Segment(0.0, 1.0, "person2", 2, "child"),
-        Segment(3.0, 4.0, "person1", 1, "adult"),  # answers after waiting 2 s
-        Segment(4.2, 5.0, "person2", 2, "child"),  # straight after: not an initiative
+        Said(Segment(0.0, 1.0), "person2", 2, "child"),
+        Said(Segment(3.0, 4.0), "person1", 1, "adult"),  # answers after waiting 2 s
+        Said(Segment(4.2, 5.0), "person2", 2, "child"),  # straight after: not an initiative
     ]
     found = child_initiatives(make_turns(said, 1.5, 20.0), side_by_role, pause_s=1.0)
     assert [(i.t, i.answered_after_s) for i in found] == [(0.0, 2.0)]
@@ -101,13 +102,13 @@ def side_by_role(turn: Turn) -> str | None:
 
 def test_the_floor_passes_between_the_two_never_by_a_relabelled_voice_or_a_mm() -> None:
     said = [
-        Segment(0.0, 2.0, "person1", 1, "adult"),
-        Segment(2.6, 4.0, "voice_1", 1, "adult"),  # the adult again, heard as another voice
-        Segment(4.5, 4.8, "person2", 2, "child"),  # "mm": a backchannel, not a turn
-        Segment(5.0, 7.0, "person1", 1, "adult"),
-        Segment(7.5, 9.0, "person2", 2, "child"),  # the child takes the floor
-        Segment(8.7, 10.0, "person1", 1, "adult"),  # the adult starts before she ends
-        Segment(10.5, 12.0, "person3", 3, "adult"),  # someone else: not of this pair
+        Said(Segment(0.0, 2.0), "person1", 1, "adult"),
+        Said(Segment(2.6, 4.0), "voice_1", 1, "adult"),  # the adult again, heard as another voice
+        Said(Segment(4.5, 4.8), "person2", 2, "child"),  # "mm": a backchannel, not a turn
+        Said(Segment(5.0, 7.0), "person1", 1, "adult"),
+        Said(Segment(7.5, 9.0), "person2", 2, "child"),  # the child takes the floor
+        Said(Segment(8.7, 10.0), "person1", 1, "adult"),  # the adult starts before she ends
+        Said(Segment(10.5, 12.0), "person3", 3, "adult"),  # someone else: not of this pair
     ]
     turns = make_turns(said, turn_gap_s=0.3, monologue_s=20.0)
 

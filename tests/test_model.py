@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pyannote.core import Segment, Timeline
 
 from tests.test_cues import SILENT_FILM, summary, two_people
 from vigvision.cues.grid import Grid
@@ -14,7 +15,7 @@ from vigvision.cues.pairs import pairs_of
 from vigvision.cues.table import pair_cues
 from vigvision.errors import ConfigError
 from vigvision.model import Scorer, load_principles, prior_pipeline, prior_weights, to_onnx
-from vigvision.turns import Segment, Speech, make_turns
+from vigvision.turns import Said, Speech, make_turns
 from vigvision.windows import FEATURES, feature_matrix, feature_table, window_features
 
 
@@ -75,13 +76,13 @@ def test_window_features_of_two_people_facing_each_other() -> None:
     assert feature_matrix([features]).shape == (1, len(FEATURES))
 
 
-def conversation_from(start: float, end: float, unclear: list[tuple[float, float]]) -> Speech:
+def conversation_from(start: float, end: float, unclear: Timeline) -> Speech:
     """Adult and child taking turns every second and a half from ``start`` to ``end``."""
     said = [
-        Segment(t, t + 1.2, *(("person1", 1, "adult") if i % 2 else ("person2", 2, "child")))
+        Said(Segment(t, t + 1.2), *(("person1", 1, "adult") if i % 2 else ("person2", 2, "child")))
         for i, t in enumerate(np.arange(start, end - 1.2, 1.5))
     ]
-    spoken = [(s.start, s.end) for s in said]
+    spoken = Timeline([s.span for s in said])
     turns = make_turns(said, 1.5, 20.0)
     return Speech(True, end, spoken, said, turns, [], unclear)
 
@@ -90,7 +91,7 @@ def test_a_window_half_in_conversation_shows_half_the_turn_taking() -> None:
     grid = Grid.over(40.0, 0.2)
     (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
     people = two_people(0.8, -0.9, seconds=40.0)
-    cues = pair_cues(pair, people, conversation_from(20.0, 40.0, []), grid)
+    cues = pair_cues(pair, people, conversation_from(20.0, 40.0, unclear=Timeline()), grid)
     whole, half = window_features(cues, 22.0, 38.0), window_features(cues, 4.0, 36.0)
     assert whole["taking_turns"] == pytest.approx(1.0)
     assert half["taking_turns"] == pytest.approx(0.5, abs=0.1)
@@ -100,7 +101,7 @@ def test_a_window_half_in_conversation_shows_half_the_turn_taking() -> None:
 def test_under_music_turn_taking_is_not_observable() -> None:
     grid = Grid.over(20.0, 0.2)
     (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
-    speech = conversation_from(0.0, 20.0, unclear=[(0.0, 20.0)])
+    speech = conversation_from(0.0, 20.0, unclear=Timeline([Segment(0.0, 20.0)]))
     cues = pair_cues(pair, two_people(0.8, -0.9, seconds=20.0), speech, grid)
     features = window_features(cues, 2.0, 18.0)
     assert math.isnan(features["taking_turns"]) and features["voices_heard"] == 0.0
@@ -110,7 +111,7 @@ def test_all_windows_at_once_match_one_by_one() -> None:
     grid = Grid.over(20.0, 0.2)
     (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
     people = two_people(0.8, -0.9, seconds=20.0)
-    cues = pair_cues(pair, people, conversation_from(5.0, 20.0, []), grid)
+    cues = pair_cues(pair, people, conversation_from(5.0, 20.0, unclear=Timeline()), grid)
     starts = np.arange(0.0, 12.01, 1.0)
     table = feature_table(cues, starts, 8.0)
     for start, row in zip(starts, table, strict=True):

@@ -253,7 +253,7 @@ def test_export_and_letter_from_the_command_line(case_root: Path) -> None:
 
     for labels in (p for p in written if p.suffix in (".eaf", ".csv")):
         (moment,) = read_moments(labels)
-        assert (moment.start_s, moment.end_s) == (chosen["start_s"], chosen["end_s"])
+        assert (moment.span.start, moment.span.end) == (chosen["start_s"], chosen["end_s"])
     done = vigvision(*base, "letter", "family-07")
     assert done.returncode == 0, done.stderr
     letter = Path(done.stdout.strip()).read_text()

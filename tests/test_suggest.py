@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pyannote.core import Segment, Timeline
 
 from tests.test_cli import vigvision
 from vigvision.claims import false_claims
@@ -27,20 +28,21 @@ JUDGING = re.compile(
 
 
 def test_boundaries_move_out_of_speech_to_the_nearest_pause() -> None:
-    speech = [(2.0, 5.0), (9.0, 12.0)]
-    assert snap_to_pauses(4.0, 10.0, speech, reach_s=3.0) == (2.0, 12.0)
-    assert snap_to_pauses(4.0, 10.0, speech, reach_s=1.0) == (4.0, 10.0)  # too far: kept
+    speech = Timeline([Segment(2.0, 5.0), Segment(9.0, 12.0)])
+    assert snap_to_pauses(Segment(4.0, 10.0), speech, reach_s=3.0) == Segment(2.0, 12.0)
+    # Too far: kept.
+    assert snap_to_pauses(Segment(4.0, 10.0), speech, reach_s=1.0) == Segment(4.0, 10.0)
 
 
 def test_ranking_keeps_candidates_apart_and_scores_non_increasing() -> None:
     settings = load_settings().suggest
     windows = [
-        Window(10.0, 18.0, 0, 0.9, "being attentive"),
-        Window(12.0, 20.0, 0, 0.85, "being attentive"),  # overlaps the best one
-        Window(40.0, 48.0, 0, 0.6, "being attentive"),
-        Window(70.0, 78.0, 0, 0.58, "attuned interactions"),
+        Window(Segment(10.0, 18.0), 0, 0.9, "being attentive"),
+        Window(Segment(12.0, 20.0), 0, 0.85, "being attentive"),  # overlaps the best one
+        Window(Segment(40.0, 48.0), 0, 0.6, "being attentive"),
+        Window(Segment(70.0, 78.0), 0, 0.58, "attuned interactions"),
     ]
-    chosen = rank(windows, [], settings, duration_s=100.0, top=3)
+    chosen = rank(windows, Timeline(), settings, duration_s=100.0, top=3)
     assert [(w.start, w.principle) for w in chosen] == [
         (10.0, "being attentive"),
         (70.0, "attuned interactions"),
@@ -52,9 +54,9 @@ def test_ranking_keeps_candidates_apart_and_scores_non_increasing() -> None:
 def test_one_good_stretch_gives_one_whole_candidate() -> None:
     settings = load_settings().suggest
     # A 14 s stretch that goes well throughout, scored by windows of 4 s every second.
-    windows = [Window(float(s), s + 4.0, 0, 0.8 + 0.01 * (s % 3), "") for s in range(30, 41)]
-    windows += [Window(float(s), s + 4.0, 0, 0.1, "") for s in range(0, 26)]
-    (first, *rest) = rank(windows, [], settings, duration_s=100.0, top=5)
+    windows = [Window(Segment(s, s + 4.0), 0, 0.8 + 0.01 * (s % 3), "") for s in range(30, 41)]
+    windows += [Window(Segment(s, s + 4.0), 0, 0.1, "") for s in range(0, 26)]
+    (first, *rest) = rank(windows, Timeline(), settings, duration_s=100.0, top=5)
     assert (first.start, first.end) == (30.0, 44.0)
     assert all(w.end <= 30.0 - settings.min_gap_s for w in rest)  # nothing else inside it
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pympi
 import pytest
+from pyannote.core import Segment, Timeline
 
 from tests.test_cli import vigvision
 from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
@@ -20,23 +21,23 @@ from vigvision.windows import FEATURES
 
 
 def test_windows_inside_a_moment_are_positives_and_those_touching_it_left_out() -> None:
-    spans = [(0, 10.0, 18.0), (0, 17.0, 25.0), (0, 30.0, 38.0)]
-    assert label_windows(spans, [(8.0, 20.0)]).tolist() == [1, -1, 0]
+    spans = [(0, Segment(10.0, 18.0)), (0, Segment(17.0, 25.0)), (0, Segment(30.0, 38.0))]
+    assert label_windows(spans, moments=[Segment(8.0, 20.0)]).tolist() == [1, -1, 0]
 
 
-def synthetic_film(seed: int, moments: list[tuple[float, float]]) -> FilmExamples:
+def synthetic_film(seed: int, moments: list[Segment]) -> FilmExamples:
     """A 5-minute film's 8 s windows; inside the moments the two take turns."""
     rng = np.random.default_rng(seed)
-    spans = [(0, float(s), float(s) + 8.0) for s in range(0, 292, 2)]
+    spans = [(0, Segment(s, s + 8.0)) for s in range(0, 292, 2)]
     features = rng.random((len(spans), len(FEATURES))).astype(np.float32) * 0.5
     labels = label_windows(spans, moments)
     turns = FEATURES.index("taking_turns")
     features[labels == 1, turns] += 0.5
-    return FilmExamples(f"{seed:064x}", 300.0, spans, features, labels, moments, [])
+    return FilmExamples(f"{seed:064x}", 300.0, spans, features, labels, moments, Timeline())
 
 
 def test_evaluation_holds_out_whole_films() -> None:
-    films = [synthetic_film(seed, [(40.0 + 20 * seed, 60.0 + 20 * seed)]) for seed in range(4)]
+    films = [synthetic_film(seed, [Segment(40 + 20 * seed, 60 + 20 * seed)]) for seed in range(4)]
     folds = cross_validate(films, load_settings(), folds=4)
     assert len(folds) == 4 and all(fold.films == 1 for fold in folds)
     assert all(fold.auc > 0.9 for fold in folds)
@@ -44,7 +45,7 @@ def test_evaluation_holds_out_whole_films() -> None:
 
 
 def test_a_trained_scorer_runs_in_onnx_as_in_scikit_learn(tmp_path: Path) -> None:
-    films = [synthetic_film(seed, [(100.0, 130.0)]) for seed in range(3)]
+    films = [synthetic_film(seed, [Segment(100.0, 130.0)]) for seed in range(3)]
     model = fit(films)
     path = tmp_path / "trained.onnx"
     path.write_bytes(to_onnx(model, "trained", "test"))
@@ -61,14 +62,14 @@ def test_labels_from_csv_elan_and_selections(tmp_path: Path) -> None:
     film.write_bytes(b"")
     csv = tmp_path / "labels.csv"
     csv.write_text("film,start_s,end_s\nfilms/home.mp4,12.5,20\n")
-    assert read_moments(csv) == [Moment(film, 12.5, 20.0)]
+    assert read_moments(csv) == [Moment(film, Segment(12.5, 20.0))]
 
     eaf = pympi.Elan.Eaf()
     eaf.add_linked_file(film.as_uri(), relpath="films/home.mp4", mimetype="video/mp4")
     eaf.add_tier("chosen")
     eaf.add_annotation("chosen", 12500, 20000, "they take turns")
     eaf.to_file(str(tmp_path / "coded.eaf"))
-    assert read_moments(tmp_path / "coded.eaf") == [Moment(film, 12.5, 20.0)]
+    assert read_moments(tmp_path / "coded.eaf") == [Moment(film, Segment(12.5, 20.0))]
     with pytest.raises(ConfigError, match=r"no tier 'selected'.*chosen"):
         read_moments(tmp_path / "coded.eaf", tier="selected")
 
@@ -84,7 +85,7 @@ def test_labels_from_csv_elan_and_selections(tmp_path: Path) -> None:
             }
         )
     )
-    assert read_moments(selections) == [Moment(film, 12.5, 20.0)]
+    assert read_moments(selections) == [Moment(film, Segment(12.5, 20.0))]
 
 
 def test_bad_labels_are_named(tmp_path: Path) -> None:

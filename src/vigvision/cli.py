@@ -430,6 +430,8 @@ def train_command(
     Prints AUC and recall@3/5/10 per fold, each fold testing on films it never saw; writes
     the model and its model card. Use it with `vigvision suggest FILM --model OUT`.
     """
+    from pyannote.core import Segment
+
     from vigvision.files import atomic_write
     from vigvision.labels import read_moments
     from vigvision.model import to_onnx
@@ -446,10 +448,10 @@ def train_command(
 
     if out.suffix != ".onnx":
         raise ConfigError(f"--out {out} does not end in .onnx", "name the model NAME.onnx")
-    by_film: dict[Path, list[tuple[float, float]]] = {}
+    by_film: dict[Path, list[Segment]] = {}
     for path in labels:
         for moment in read_moments(path, tier):
-            by_film.setdefault(moment.film, []).append((moment.start_s, moment.end_s))
+            by_film.setdefault(moment.film, []).append(moment.span)
     if len(by_film) < 2:
         raise ConfigError(
             f"the labels mark moments in {len(by_film)} film(s)",

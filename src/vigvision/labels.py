@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from pyannote.core import Segment
+
 from vigvision.errors import ConfigError
 
 DEFAULT_TIER = "chosen"
@@ -26,8 +28,7 @@ class Moment:
     """A stretch of a film marked as going well."""
 
     film: Path
-    start_s: float
-    end_s: float
+    span: Segment
 
 
 def read_moments(path: Path, tier: str = DEFAULT_TIER) -> list[Moment]:
@@ -46,14 +47,16 @@ def read_moments(path: Path, tier: str = DEFAULT_TIER) -> list[Moment]:
             f"{path.name} is not a labels file vigvision reads",
             "give ELAN .eaf files, a CSV with film,start_s,end_s, or selections.json",
         )
-    for moment in moments:
-        if not moment.end_s > moment.start_s >= 0:
-            raise ConfigError(
-                f"{path.name}: a moment of {moment.film.name} ends before it starts"
-                f" ({moment.start_s:g}-{moment.end_s:g} s)",
-                "correct its times",
-            )
     return moments
+
+
+def _moment(path: Path, film: Path, start_s: float, end_s: float) -> Moment:
+    if not end_s > start_s >= 0:
+        raise ConfigError(
+            f"{path.name}: a moment of {film.name} ends before it starts ({start_s:g}-{end_s:g} s)",
+            "correct its times",
+        )
+    return Moment(film, Segment(start_s, end_s))
 
 
 def _from_csv(path: Path) -> list[Moment]:
@@ -67,7 +70,9 @@ def _from_csv(path: Path) -> list[Moment]:
             )
         try:
             return [
-                Moment(_beside(path, row["film"]), float(row["start_s"]), float(row["end_s"]))
+                _moment(
+                    path, _beside(path, row["film"]), float(row["start_s"]), float(row["end_s"])
+                )
                 for row in reader
             ]
         except (TypeError, ValueError) as error:
@@ -98,7 +103,7 @@ def _from_eaf(path: Path, tier: str) -> list[Moment]:
     if not films:
         raise ConfigError(f"{path.name} links to no film", "link the film to it in ELAN")
     return [
-        Moment(films[0], start / 1000, end / 1000)
+        _moment(path, films[0], start / 1000, end / 1000)
         for start, end, *_ in eaf.get_annotation_data_for_tier(tier)
     ]
 
@@ -121,7 +126,7 @@ def _from_selections(path: Path) -> list[Moment]:
         saved = json.loads(path.read_text(encoding="utf-8"))
         film = _beside(path, saved["film"]["path"])
         return [
-            Moment(film, float(m["start_s"]), float(m["end_s"]))
+            _moment(path, film, float(m["start_s"]), float(m["end_s"]))
             for m in saved["moments"]
             if m.get("status") == "chosen"
         ]

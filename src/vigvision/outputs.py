@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
+from pyannote.core import Segment, Timeline
 
 from vigvision import __version__
 from vigvision.config import Settings
@@ -27,7 +28,7 @@ from vigvision.observe import Observed
 from vigvision.roles import PersonSummary
 from vigvision.suggest import Suggestions
 from vigvision.turns import (
-    Segment,
+    Said,
     Speaker,
     Speech,
     make_turns,
@@ -133,7 +134,10 @@ def reusable_speech(out_dir: Path, info: FilmInfo, settings: Settings) -> Speech
             return None
         if not saved["observable"]:
             return Speech(observable=False, duration_s=info.duration_s)
-        segments = [Segment(**g) for g in saved["segments"]]
+        segments = [
+            Said(Segment(g["start"], g["end"]), g["speaker"], g["person"], g["role"])
+            for g in saved["segments"]
+        ]
         speakers = [
             Speaker(**{k: (math.nan if v is None else v) for k, v in s.items()})  # type: ignore[arg-type]
             for s in saved["speakers"]
@@ -144,11 +148,11 @@ def reusable_speech(out_dir: Path, info: FilmInfo, settings: Settings) -> Speech
     return Speech(
         observable=True,
         duration_s=info.duration_s,
-        speech=[(float(a), float(b)) for a, b in saved["speech"]],
+        speech=Timeline([Segment(float(a), float(b)) for a, b in saved["speech"]]),
         segments=segments,
         turns=make_turns(segments, voice.turn_gap_s, voice.monologue_s),
         speakers=speakers,
-        unclear=[(float(a), float(b)) for a, b in saved["unclear"]],
+        unclear=Timeline([Segment(float(a), float(b)) for a, b in saved["unclear"]]),
     )
 
 
@@ -165,7 +169,7 @@ def save_speech(speech: Speech, out_dir: Path, info: FilmInfo, settings: Setting
         "film": info.to_json(),
         "settings": settings.to_dict(),
         "observable": speech.observable,
-        "speech_s": round(sum(end - start for start, end in speech.speech), 3),
+        "speech_s": round(speech.speech.duration(), 3),
         "speakers": [
             {
                 k: (None if isinstance(v, float) and not np.isfinite(v) else v)

@@ -14,43 +14,45 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
+from pyannote.core import Segment, Timeline
 
 from vigvision.config import SuggestSettings
-from vigvision.voice.activity import Intervals
+from vigvision.spans import Spanned
 
 
 @dataclass(frozen=True)
-class Window:
-    start: float
-    end: float
+class Window(Spanned):
+    span: Segment
     pair: int
     """Index of the adult-child pair in the film's list of pairs."""
     score: float
     principle: str
     """The principle the window evidences most."""
 
-    @property
-    def length(self) -> float:
-        return self.end - self.start
 
+def snap_to_pauses(moment: Segment, speech: Timeline, reach_s: float) -> Segment:
+    """The moment's start and end moved out of speech to the nearest pause within
+    ``reach_s`` (if any), so nobody is cut off mid-sentence.
 
-def snap_to_pauses(
-    start: float, end: float, speech: Intervals, reach_s: float
-) -> tuple[float, float]:
-    """Start and end moved out of speech to the nearest pause within ``reach_s`` (if any)."""
+    >>> speech = Timeline([Segment(0.0, 2.5), Segment(9.0, 12.0)])
+    >>> snap_to_pauses(Segment(2.0, 10.0), speech, reach_s=2.0)
+    <Segment(0, 12)>
+    >>> snap_to_pauses(Segment(2.0, 10.0), speech, reach_s=1.0)
+    <Segment(2, 10)>
+    """
 
     def outside(t: float, earlier: bool) -> float:
-        for a, b in speech:
-            if a < t < b:
-                target = a if earlier else b
-                return target if abs(target - t) <= reach_s else t
+        for said in speech:
+            if said.start < t < said.end:
+                target = said.start if earlier else said.end
+                return float(target) if abs(target - t) <= reach_s else t
         return t
 
-    return outside(start, earlier=True), outside(end, earlier=False)
+    return Segment(outside(moment.start, earlier=True), outside(moment.end, earlier=False))
 
 
 def rank(
-    windows: list[Window], speech: Intervals, settings: SuggestSettings, duration_s: float, top: int
+    windows: list[Window], speech: Timeline, settings: SuggestSettings, duration_s: float, top: int
 ) -> list[Window]:
     """Up to ``top`` candidates: apart, snapped to pauses, scores non-increasing by rank."""
     if not windows:
@@ -68,12 +70,11 @@ def rank(
         index = int(np.argmax(np.where(open_, penalised, -np.inf)))
         best = windows[index]
         open_[index] = False
-        start, end = _whole_moment(index, windows, scores, open_, settings)
-        start, end = snap_to_pauses(start, end, speech, settings.snap_to_pause_s)
-        start, end = max(0.0, start), min(duration_s, end)
-        if not settings.min_len_s <= end - start <= settings.max_len_s:
-            start, end = _whole_moment(index, windows, scores, open_, settings)
-        candidate = replace(best, start=start, end=end, score=float(penalised[index]))
+        whole = _whole_moment(index, windows, scores, open_, settings)
+        span = snap_to_pauses(whole, speech, settings.snap_to_pause_s) & Segment(0.0, duration_s)
+        if not settings.min_len_s <= span.duration <= settings.max_len_s:
+            span = whole
+        candidate = replace(best, span=span, score=float(penalised[index]))
         if any(_too_close(candidate, other, settings.min_gap_s) for other in chosen):
             continue
         chosen.append(candidate)
@@ -91,7 +92,7 @@ def _whole_moment(
     scores: NDArray[np.float64],
     open_: NDArray[np.bool_],
     settings: SuggestSettings,
-) -> tuple[float, float]:
+) -> Segment:
     """The best window grown over the open windows of its pair that touch it and score
     at least ``whole_moment_share`` of it, up to ``max_len_s``."""
     best = windows[index]
@@ -118,7 +119,7 @@ def _whole_moment(
                 new_start, new_end = min(start, other.start), max(end, other.end)
                 if new_end - new_start <= settings.max_len_s:
                     start, end, grown = new_start, new_end, True
-    return start, end
+    return Segment(start, end)
 
 
 def _too_close(a: Window, b: Window, gap: float) -> bool:

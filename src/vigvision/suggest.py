@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from pyannote.core import Segment
 
 from vigvision.config import Settings
 from vigvision.cues.grid import Grid
@@ -60,6 +61,11 @@ class Candidate:
     claims: list[dict[str, Any]]
     """Each sentence of ``explanation`` with the measure of cues.csv that makes it true."""
 
+    @property
+    def span(self) -> Segment:
+        """The moment as a stretch of the film (``start_s``/``end_s`` are its written form)."""
+        return Segment(self.start_s, self.end_s)
+
 
 @dataclass(frozen=True)
 class Suggestions:
@@ -98,8 +104,8 @@ def suggest(
         scores = scores * (1 + options.goal_boost * strengths(matrix, principle, over_seen=False))
     present = _both_present(matrix, options.min_seen_together)
     windows = [
-        Window(start, end, index, float(score), principle)
-        for (index, start, end), score, principle, here in zip(
+        Window(span, index, float(score), principle)
+        for (index, span), score, principle, here in zip(
             spans, scores, main_principles(matrix, principles), present, strict=True
         )
         if here
@@ -121,13 +127,12 @@ def suggest(
     return Suggestions(observed.info, candidates, all_cues, scorer.kind)
 
 
-Span = tuple[int, float, float]
 """A window: (index of its pair, start, end)."""
 
 
 def film_windows(
     observed: Observed, speech: Speech, settings: Settings
-) -> tuple[list[Pair], list[PairCues], list[Span], NDArray[np.float32]]:
+) -> tuple[list[Pair], list[PairCues], list[tuple[int, Segment]], NDArray[np.float32]]:
     """Every window of every pair of a film with its features (rows in ``FEATURES`` order)."""
     options = settings.suggest
     duration = observed.info.duration_s
@@ -141,12 +146,12 @@ def film_windows(
     ]
     if not lengths:
         lengths = [max(options.min_len_s, min(options.max_len_s, duration))]
-    spans: list[Span] = []
+    spans: list[tuple[int, Segment]] = []
     tables: list[NDArray[np.float64]] = []
     for index, cues in enumerate(all_cues):
         for length in lengths:
             starts = window_starts(duration, length, options.window_step_s)
-            spans.extend((index, float(start), float(start + length)) for start in starts)
+            spans.extend((index, Segment(float(start), float(start + length))) for start in starts)
             tables.append(feature_table(cues, starts, length))
     matrix = (
         np.vstack(tables).astype(np.float32) if tables else np.zeros((0, len(FEATURES)), np.float32)

@@ -14,10 +14,10 @@ from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
+from pyannote.core import Segment, Timeline
 
 from vigvision.config import Settings
 from vigvision.ranking import Window, rank
-from vigvision.voice.activity import Intervals
 from vigvision.windows import FEATURES
 
 # A window this much inside a marked moment (share of its length) is a positive.
@@ -32,21 +32,20 @@ class FilmExamples:
     film: str
     """The film's sha256 (names of films of children stay out of model cards)."""
     duration_s: float
-    spans: list[tuple[int, float, float]]
+    spans: list[tuple[int, Segment]]
+    """Each window's pair (index) and stretch of the film."""
     features: NDArray[np.float32]
     labels: NDArray[np.int8]
-    moments: list[tuple[float, float]]
-    speech: Intervals
+    moments: list[Segment]
+    speech: Timeline
 
 
-def label_windows(
-    spans: list[tuple[int, float, float]], moments: list[tuple[float, float]]
-) -> NDArray[np.int8]:
+def label_windows(spans: list[tuple[int, Segment]], moments: list[Segment]) -> NDArray[np.int8]:
     """1: mostly inside a moment; 0: touching none; -1: in between (left out)."""
     labels = np.zeros(len(spans), np.int8)
-    for i, (_, start, end) in enumerate(spans):
-        overlaps = [max(0.0, min(end, b) - max(start, a)) for a, b in moments]
-        inside = max(overlaps, default=0.0) / max(end - start, 1e-9)
+    for i, (_, span) in enumerate(spans):
+        overlaps = [(span & moment).duration for moment in moments]
+        inside = max(overlaps, default=0.0) / max(span.duration, 1e-9)
         labels[i] = 1 if inside >= _INSIDE else (-1 if inside > 0 else 0)
     return labels
 
@@ -108,26 +107,38 @@ def cross_validate(films: list[FilmExamples], settings: Settings, folds: int = 5
             chosen = rank(windows, film.speech, settings.suggest, film.duration_s, max(RECALL_AT))
             total += len(film.moments)
             for k in RECALL_AT:
-                found[k] += sum(
-                    any(is_found(c.start, c.end, m) for c in chosen[:k]) for m in film.moments
-                )
+                found[k] += sum(any(is_found(c.span, m) for c in chosen[:k]) for m in film.moments)
         recall = {k: found[k] / total if total else math.nan for k in RECALL_AT}
         results.append(Fold(len(held_out), auc, recall))
     return results
 
 
-def is_found(start: float, end: float, moment: tuple[float, float]) -> bool:
-    """A candidate [start, end) finds a moment when its centre lies in it, or IoU ≥ 0.3."""
-    inter = max(0.0, min(end, moment[1]) - max(start, moment[0]))
-    union = (end - start) + (moment[1] - moment[0]) - inter
-    centre = (start + end) / 2
-    return moment[0] <= centre <= moment[1] or (union > 0 and inter / union >= 0.3)
+def is_found(candidate: Segment, moment: Segment) -> bool:
+    """A candidate finds a moment when its middle lies in it, or they overlap by IoU ≥ 0.3.
+
+    >>> is_found(Segment(10, 20), moment=Segment(12, 30))
+    True
+    >>> is_found(Segment(10, 20), moment=Segment(19, 40))
+    False
+    """
+    return moment.overlaps(candidate.middle) or overlap(candidate, moment) >= 0.3
+
+
+def overlap(a: Segment, b: Segment) -> float:
+    """Intersection over union of two stretches (0 when apart).
+
+    >>> overlap(Segment(0, 10), Segment(5, 15))
+    0.3333333333333333
+    """
+    inter = (a & b).duration
+    union = a.duration + b.duration - inter
+    return float(inter / union) if union > 0 else 0.0
 
 
 def _scored_windows(film: FilmExamples, scores: NDArray[np.float64]) -> list[Window]:
     return [
-        Window(start, end, pair, float(score), "")
-        for (pair, start, end), score in zip(film.spans, scores, strict=True)
+        Window(span, pair, float(score), "")
+        for (pair, span), score in zip(film.spans, scores, strict=True)
     ]
 
 

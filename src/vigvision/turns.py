@@ -2,11 +2,13 @@
 
 sound ──voice activity──▶ speech ──voices──▶ segments per speaker ──▶ turns
 
-A *segment* is a stretch of speech by one speaker; a *turn* is a speaker's speech until
-someone else speaks (pauses shorter than ``turn_gap_s`` stay inside the turn). For each
-turn: the silence before it (the response latency when the speaker changes) and who spoke
-before. A film without sound has no observable speech: that is "not observed", never
-"silence".
+Time is held as pyannote.core values (``vigvision.spans``): a ``Timeline`` for where there
+is speech, an ``Annotation`` for who speaks when. ``Said`` is a stretch of speech by one
+speaker (two may overlap: people speak at once); a *turn* is a speaker's speech until
+someone else takes the floor (pauses shorter than ``turn_gap_s`` stay inside the turn).
+For each turn: the silence before it (the response latency when the speaker changes) and
+who spoke before. A film without sound has no observable speech: that is "not observed",
+never "silence".
 """
 
 from __future__ import annotations
@@ -21,17 +23,13 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from pyannote.core import Annotation, Segment, Timeline
 
 from vigvision.config import Settings, VoiceSettings
 from vigvision.film import AudioReader, probe
 from vigvision.observations import Observations
-from vigvision.voice.activity import (
-    Intervals,
-    loud_non_speech,
-    speech_intervals,
-    voice_frames,
-    without,
-)
+from vigvision.spans import Spanned
+from vigvision.voice.activity import loud_non_speech, speech_intervals, voice_frames
 from vigvision.voice.features import HOP, RATE, VoiceFeatures, describe
 from vigvision.voice.speakers import VoiceLabels, label_voices, owners_of_voices, seen_speaking
 
@@ -42,18 +40,20 @@ _PEOPLE = 10_000
 
 
 @dataclass(frozen=True)
-class Segment:
-    start: float
-    end: float
+class Said(Spanned):
+    """A stretch of speech by one speaker (two may overlap: people speak at once)."""
+
+    span: Segment
     speaker: str
     person: int | None
     role: str
 
 
 @dataclass(frozen=True)
-class Turn:
-    start: float
-    end: float
+class Turn(Spanned):
+    """One speaker's speech until someone else takes the floor."""
+
+    span: Segment
     speaker: str
     person: int | None
     role: str
@@ -65,7 +65,7 @@ class Turn:
 
     @property
     def duration_s(self) -> float:
-        return self.end - self.start
+        return float(self.span.duration)
 
 
 @dataclass(frozen=True)
@@ -86,12 +86,20 @@ class Speech:
 
     observable: bool
     duration_s: float
-    speech: Intervals = field(default_factory=list)
-    segments: list[Segment] = field(default_factory=list)
+    speech: Timeline = field(default_factory=Timeline)
+    segments: list[Said] = field(default_factory=list)
     turns: list[Turn] = field(default_factory=list)
     speakers: list[Speaker] = field(default_factory=list)
-    unclear: Intervals = field(default_factory=list)
+    unclear: Timeline = field(default_factory=Timeline)
     """Steady sound (music, a TV, a machine) where voices cannot be told: not observable."""
+
+    def who_speaks_when(self, uri: str | None = None) -> Annotation:
+        """The speakers' segments as a pyannote ``Annotation`` (e.g. to score with
+        pyannote.metrics, or to write as RTTM)."""
+        annotation = Annotation(uri=uri)
+        for track, said in enumerate(self.segments):
+            annotation[said.span, track] = said.speaker
+        return annotation
 
 
 @dataclass(frozen=True)
@@ -103,8 +111,8 @@ class Voices:
     """
 
     duration_s: float
-    speech: Intervals
-    unclear: Intervals
+    speech: Timeline
+    unclear: Timeline
     features: VoiceFeatures
     labels: VoiceLabels
     """Who speaks in each 10 ms frame of ``features``."""
@@ -143,7 +151,7 @@ def hear_voices(
     heard = speech_intervals(frames, voice)
     # A phrase now and then inside music is the music's (a singer, a jingle), not a person's.
     unclear = loud_non_speech(frames, heard, voice)
-    speech = without(heard, unclear)
+    speech = heard.extrude(unclear)
     features = describe(samples, t0)
     labels = label_voices(samples, features, speech, voice)
     return Voices(info.duration_s, speech, unclear, features, labels)
@@ -165,20 +173,16 @@ def name_voices(
     owner_of_frame = np.array([-owners.get(int(v), 0) for v in labels], np.int64)
     person_of_frame = np.where(labels < 0, 0, np.where(seen > 0, seen, owner_of_frame))
     codes = np.where(labels < 0, -1, labels * (2 * _PEOPLE) + person_of_frame + _PEOPLE)
-    runs = [
-        (start, end, code // (2 * _PEOPLE), code % (2 * _PEOPLE) - _PEOPLE)
-        for start, end, code in _runs(features, codes)
-    ]
     names = _name_speakers(features, labels, person_of_frame, observations, settings)
-    segments = [
-        Segment(start, end, names[(v, pid)].speaker, names[(v, pid)].person, names[(v, pid)].role)
-        for start, end, v, pid in runs
-    ]
+    segments = []
+    for start, end, code in _runs(features, codes):
+        who = names[(code // (2 * _PEOPLE), code % (2 * _PEOPLE) - _PEOPLE)]
+        segments.append(Said(Segment(start, end), who.speaker, who.person, who.role))
     # A second voice heard at the same time (they speak at once) is named as that voice is
     # elsewhere; a voice never heard but under another is nobody's.
     named = _names_of_voices(names, owners)
     segments += [
-        Segment(start, end, named[v].speaker, named[v].person, named[v].role)
+        Said(Segment(start, end), named[v].speaker, named[v].person, named[v].role)
         for start, end, v in _runs(features, voices.labels.second)
         if v in named
     ]
@@ -286,7 +290,7 @@ def role_from_pitch(
     return "unknown", f"voice ({pitch:.0f} Hz) could be an adult's or a child's"
 
 
-def make_turns(segments: list[Segment], turn_gap_s: float, monologue_s: float) -> list[Turn]:
+def make_turns(segments: list[Said], turn_gap_s: float, monologue_s: float) -> list[Turn]:
     """Segments merged into turns: one speaker's speech until someone else takes the floor.
 
     Two people may speak at once: a turn that starts while another goes on overlaps it (its
@@ -302,21 +306,21 @@ def make_turns(segments: list[Segment], turn_gap_s: float, monologue_s: float) -
             and turns[holder].speaker == segment.speaker
             and segment.start - turns[holder].end < turn_gap_s
         ):
-            floor, end = turns[holder], max(turns[holder].end, segment.end)
+            floor = turns[holder]
+            span = floor.span | segment.span
             turns[holder] = replace(
-                floor, end=end, long_monologue=bool(end - floor.start >= monologue_s)
+                floor, span=span, long_monologue=bool(span.duration >= monologue_s)
             )
             continue
         turns.append(
             Turn(
-                start=segment.start,
-                end=segment.end,
+                span=segment.span,
                 speaker=segment.speaker,
                 person=segment.person,
                 role=segment.role,
                 gap_before_s=segment.start - floor.end if floor else math.nan,
                 previous_speaker=floor.speaker if floor else "",
-                long_monologue=bool(segment.end - segment.start >= monologue_s),
+                long_monologue=bool(segment.span.duration >= monologue_s),
             )
         )
     return turns
@@ -356,20 +360,18 @@ def turn_taking(speech: Speech) -> dict[str, Any]:
 def write_rttm(speech: Speech, path: Path, file_id: str) -> None:
     """Standard RTTM: one SPEAKER line per speech segment."""
     with path.open("w", encoding="utf-8") as f:
-        for s in speech.segments:
-            timing = f"{s.start:.3f} {s.end - s.start:.3f}"
-            f.write(f"SPEAKER {file_id} 1 {timing} <NA> <NA> {s.speaker} <NA> <NA>\n")
+        speech.who_speaks_when(uri=file_id).write_rttm(f)
 
 
-def read_rttm(path: Path) -> list[tuple[float, float, str]]:
-    """(start, end, speaker) of each SPEAKER line of an RTTM file."""
-    segments = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+def read_rttm(path: Path) -> Annotation:
+    """Who speaks when in an RTTM file (its SPEAKER lines), e.g. a reference to score against."""
+    annotation = Annotation(uri=path.stem)
+    for track, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
         parts = line.split()
         if len(parts) >= 8 and parts[0] == "SPEAKER":
             start = float(parts[3])
-            segments.append((start, start + float(parts[4]), parts[7]))
-    return segments
+            annotation[Segment(start, start + float(parts[4])), track] = parts[7]
+    return annotation
 
 
 TURN_COLUMNS = (

@@ -14,7 +14,7 @@ from vigvision.cues import attention, exchange
 from vigvision.cues.grid import Grid, Series, sample, unheard
 from vigvision.cues.pairs import Pair
 from vigvision.observations import Observations
-from vigvision.turns import Segment, Speech, Turn
+from vigvision.turns import Said, Speech, Turn
 
 # The observation of a person counts for an instant this far away at most (seconds).
 _REACH_S = 0.3
@@ -153,15 +153,15 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
     return PairCues(pair, grid, cues)
 
 
-Said = Segment | Turn
+Spoken = Said | Turn
 
 
-def _sides_by_person(sides: dict[int, str]) -> Callable[[Said], str | None]:
+def _sides_by_person(sides: dict[int, str]) -> Callable[[Spoken], str | None]:
     """Whose speech is whose when the pair's faces were seen speaking: by the person."""
     return lambda said: sides.get(said.person) if said.person is not None else None
 
 
-def _sides_by_voice(speech: Speech, names: tuple[str, str]) -> Callable[[Said], str | None]:
+def _sides_by_voice(speech: Speech, names: tuple[str, str]) -> Callable[[Spoken], str | None]:
     """Whose speech is whose when no face of the pair was seen speaking: by the voice alone.
 
     The two voices heard most are the two people; the lower of them is the adult (children
@@ -176,7 +176,7 @@ def _sides_by_voice(speech: Speech, names: tuple[str, str]) -> Callable[[Said], 
 
 
 def _speaking_side(
-    grid: Grid, speech: Speech, side_of: Callable[[Said], str | None], side: str
+    grid: Grid, speech: Speech, side_of: Callable[[Spoken], str | None], side: str
 ) -> Series:
     """1 where that side of the pair speaks, 0 elsewhere, NaN without a sound track."""
     if not speech.observable:

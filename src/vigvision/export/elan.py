@@ -15,6 +15,7 @@ from typing import Final
 import numpy as np
 import pympi
 from numpy.typing import NDArray
+from pyannote.core import Segment, Timeline
 
 from vigvision.suggest import Suggestions
 from vigvision.turns import Speech
@@ -31,13 +32,13 @@ def _ms(seconds: float) -> int:
 
 def stretches(
     t: NDArray[np.float64], values: NDArray[np.float64], level: float, min_s: float, step: float
-) -> list[tuple[float, float]]:
+) -> Timeline:
     """Runs where ``values`` ≥ ``level`` lasting at least ``min_s`` seconds."""
     above = np.concatenate([[False], np.nan_to_num(values, nan=0.0) >= level, [False]])
     starts = np.flatnonzero(~above[:-1] & above[1:])
     ends = np.flatnonzero(above[:-1] & ~above[1:])
-    runs = [(float(t[a]), float(t[b - 1] + step)) for a, b in zip(starts, ends, strict=True)]
-    return [(a, b) for a, b in runs if b - a >= min_s]
+    runs = [Segment(float(t[a]), float(t[b - 1] + step)) for a, b in zip(starts, ends, strict=True)]
+    return Timeline([run for run in runs if run.duration >= min_s])
 
 
 def write_eaf(suggestions: Suggestions, speech: Speech, target: Path) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
+from pyannote.core import Segment, Timeline
 
 from vigvision.config import VoiceSettings
 
@@ -38,7 +39,6 @@ _FLOOR_PERCENTILE: Final = 5.0
 # with a sung phrase now and then still does; talk with pauses does not).
 _HIDDEN_WINDOW_S: Final = 10.0
 _HIDDEN_SHARE: Final = 0.7
-Intervals = list[tuple[float, float]]
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def voice_frames(samples: NDArray[np.float32], t0: float) -> VoiceFrames:
     return VoiceFrames(t0 + np.arange(count) * FRAME_S, level, speech_probability(samples))
 
 
-def speech_intervals(frames: VoiceFrames, settings: VoiceSettings) -> Intervals:
+def speech_intervals(frames: VoiceFrames, settings: VoiceSettings) -> Timeline:
     """Stretches of speech, in seconds: Silero's probabilities with hysteresis, smoothed.
 
     Speech starts where the probability reaches ``speech_threshold`` and goes on while it
@@ -110,7 +110,7 @@ def speech_intervals(frames: VoiceFrames, settings: VoiceSettings) -> Intervals:
     Silero's own segmentation does: the model is late on soft onsets and endings).
     """
     if len(frames.t) == 0:
-        return []
+        return Timeline()
     on = settings.speech_threshold
     off = max(0.0, on - 0.15)
     speaking = np.zeros(len(frames.t), dtype=bool)
@@ -119,17 +119,15 @@ def speech_intervals(frames: VoiceFrames, settings: VoiceSettings) -> Intervals:
         inside = probability >= on or (inside and probability >= off)
         speaking[index] = inside
     pad = settings.speech_pad_s
-    padded: Intervals = []
-    for start, end in smooth(frames.t, speaking, settings.bridge_gap_s, settings.min_speech_s):
-        start, end = max(float(frames.t[0]), start - pad), min(frames.end, end + pad)
-        if padded and start <= padded[-1][1]:
-            padded[-1] = (padded[-1][0], end)
-        else:
-            padded.append((start, end))
-    return padded
+    smoothed = smooth(frames.t, speaking, settings.bridge_gap_s, settings.min_speech_s)
+    padded = [
+        Segment(max(float(frames.t[0]), start - pad), min(frames.end, end + pad))
+        for start, end in smoothed
+    ]
+    return Timeline(padded).support()
 
 
-def loud_non_speech(frames: VoiceFrames, speech: Intervals, settings: VoiceSettings) -> Intervals:
+def loud_non_speech(frames: VoiceFrames, speech: Timeline, settings: VoiceSettings) -> Timeline:
     """Long stretches of loud sound that is mostly not speech: music, a TV, a machine.
 
     Loud means ``energy_margin_db`` above the film's quietest moments. Where, over 10 s, most
@@ -137,7 +135,7 @@ def loud_non_speech(frames: VoiceFrames, speech: Intervals, settings: VoiceSetti
     ``steady_min_s`` or more count, so a pause in talk or a short noise never does.
     """
     if len(frames.t) == 0:
-        return []
+        return Timeline()
     floor = float(np.percentile(frames.level_db, _FLOOR_PERCENTILE))
     loud = frames.level_db >= floor + settings.energy_margin_db
     talking = np.zeros(len(frames.t), dtype=bool)
@@ -149,40 +147,22 @@ def loud_non_speech(frames: VoiceFrames, speech: Intervals, settings: VoiceSetti
     there = np.convolve(np.ones(len(loud)), kernel, mode="same")
     share = np.convolve((loud & ~talking).astype(float), kernel, mode="same") / there
     hidden = share >= _HIDDEN_SHARE
-    return [
-        (a, b)
-        for a, b in smooth(frames.t, hidden, bridge_s=1.0, min_s=settings.steady_min_s)
-        if b - a >= settings.steady_min_s
-    ]
-
-
-def without(speech: Intervals, removed: Intervals) -> Intervals:
-    """``speech`` with the ``removed`` stretches cut out (both sorted, non-overlapping)."""
-    kept: Intervals = []
-    for start, end in speech:
-        for cut_start, cut_end in removed:
-            if cut_end <= start or cut_start >= end:
-                continue
-            if cut_start > start:
-                kept.append((start, cut_start))
-            start = max(start, cut_end)
-        if end > start:
-            kept.append((start, end))
-    return kept
+    return smooth(frames.t, hidden, bridge_s=1.0, min_s=settings.steady_min_s)
 
 
 def smooth(
     t: NDArray[np.float64], speech: NDArray[np.bool_], bridge_s: float, min_s: float
-) -> Intervals:
-    """Runs of speech frames as intervals; gaps < ``bridge_s`` bridged, runs < ``min_s`` dropped."""
-    intervals: Intervals = []
+) -> Timeline:
+    """Runs of speech frames; gaps < ``bridge_s`` bridged, runs < ``min_s`` dropped.
+
+    >>> t = np.arange(10) * FRAME_S
+    >>> smooth(t, np.array([1, 1, 0, 1, 1, 0, 0, 0, 0, 1], bool), bridge_s=0.04, min_s=0.1)
+    <Timeline(uri=None, segments=[<Segment(0, 0.16)>])>
+    """
     padded = np.concatenate([[False], speech, [False]])
     starts = np.flatnonzero(~padded[:-1] & padded[1:])
     ends = np.flatnonzero(padded[:-1] & ~padded[1:])
-    for first, last in zip(starts, ends, strict=True):
-        start, end = float(t[first]), float(t[last - 1] + FRAME_S)
-        if intervals and start - intervals[-1][1] < bridge_s:
-            intervals[-1] = (intervals[-1][0], end)
-        else:
-            intervals.append((start, end))
-    return [(a, b) for a, b in intervals if b - a >= min_s]
+    runs = Timeline(
+        [Segment(float(t[a]), float(t[b - 1] + FRAME_S)) for a, b in zip(starts, ends, strict=True)]
+    )
+    return Timeline([s for s in runs.support(collar=bridge_s) if s.duration >= min_s])

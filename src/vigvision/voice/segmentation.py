@@ -15,10 +15,10 @@ from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
+from pyannote.core import Timeline
 
 from vigvision.errors import MissingModelError
 from vigvision.resources import shipped_path
-from vigvision.voice.activity import Intervals
 
 MODEL: Final = "models/speaker_segmentation.onnx"
 RATE: Final = 16000
@@ -33,8 +33,9 @@ _CLASSES: Final = [(), *[(v,) for v in range(LOCAL_VOICES)], *itertools.combinat
 _SPEAKING: Final = np.array(
     [[v in voices for v in range(LOCAL_VOICES)] for voices in _CLASSES], dtype=bool
 )
-# Chunks run per call of the model (memory stays small on long films).
-_BATCH: Final = 8
+# Chunks run per call of the model: 2 is as fast as 8 (measured: 5.7 s against 5.5 s for
+# 5 minutes) for 45 MB of memory instead of 185 MB.
+_BATCH: Final = 2
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def _model() -> Any:
     )
 
 
-def chunk_starts(count: int, speech: Intervals, step_s: float, t0: float = 0.0) -> list[int]:
+def chunk_starts(count: int, speech: Timeline, step_s: float, t0: float = 0.0) -> list[int]:
     """Starts (samples) of the 10 s chunks, every ``step_s``, that hear some speech.
 
     ``count`` samples from time ``t0``; the last chunk ends with the sound.

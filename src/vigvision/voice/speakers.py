@@ -17,10 +17,10 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
+from pyannote.core import Segment, Timeline
 
 from vigvision.config import VoiceSettings
 from vigvision.observations import Observations
-from vigvision.voice.activity import Intervals
 from vigvision.voice.embedding import embed, mel_power
 from vigvision.voice.features import HOP, VoiceFeatures
 from vigvision.voice.segmentation import (
@@ -59,13 +59,14 @@ class VoiceLabels:
     """Another voice speaking at the same time (−1: none)."""
 
 
-def _windows(speech: Intervals, size: float, hop: float) -> list[tuple[float, float]]:
+def _windows(speech: Timeline, size: float, hop: float) -> list[Segment]:
+    """Stretches of ``size`` seconds every ``hop`` seconds inside each stretch of speech."""
     windows = []
-    for start, end in speech:
-        t = start
+    for said in speech:
+        t = said.start
         while True:
-            windows.append((t, min(t + size, end)))
-            if t + size >= end:
+            windows.append(Segment(t, min(t + size, said.end)))
+            if t + size >= said.end:
                 break
             t += hop
     return windows
@@ -74,7 +75,7 @@ def _windows(speech: Intervals, size: float, hop: float) -> list[tuple[float, fl
 def label_voices(
     samples: NDArray[np.float32],
     features: VoiceFeatures,
-    speech: Intervals,
+    speech: Timeline,
     settings: VoiceSettings,
 ) -> VoiceLabels:
     """Who speaks in every 10 ms frame of ``features`` (−1 outside speech).
