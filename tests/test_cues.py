@@ -42,6 +42,66 @@ def two_people(left_facing: float, right_facing: float, seconds: float = 2.0) ->
     return Observations.from_rows(rows)
 
 
+Look = tuple[float, float]
+
+
+def two_people_looking(
+    adult: list[tuple[float, Look]], child: list[tuple[float, Look]]
+) -> Observations:
+    """Adult on the left, child on the right, 5 face widths apart; each looks (facing_dx,
+    facing_dy) as given from each time on: [(from_s, (dx, dy)), ...], for 6 s."""
+
+    def at(t: float, looks: list[tuple[float, Look]]) -> Look:
+        return [look for since, look in looks if since <= t + 1e-9][-1]
+
+    rows = []
+    for i in range(30):
+        t = i * 0.2
+        for person, x, looks in ((1, 0.2, adult), (2, 0.7, child)):
+            dx, dy = at(t, looks)
+            rows.append(
+                {"t": t, "frame": i, "person": person, "x": x, "y": 0.3, "w": 0.1, "h": 0.15}
+                | {"facing_dx": dx, "facing_dy": dy}
+            )
+    return Observations.from_rows(rows)
+
+
+DOWN_RIGHT, DOWN_LEFT = (0.5, -0.5), (-0.5, -0.5)
+
+
+def test_both_looking_down_at_the_table_between_them_look_at_the_same_place() -> None:
+    (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
+    grid = Grid.over(6.0, 0.2)
+
+    def same_place(adult: Look, child: Look) -> float:
+        people = two_people_looking(adult=[(0.0, adult)], child=[(0.0, child)])
+        return float(
+            np.nanmean(pair_cues(pair, people, SILENT_FILM, grid).cues["looking_at_same_place"])
+        )
+
+    assert same_place(adult=DOWN_RIGHT, child=DOWN_LEFT) == pytest.approx(1.0)
+    assert same_place(adult=DOWN_LEFT, child=DOWN_RIGHT) == 0.0  # both look away, outwards
+    assert same_place(adult=DOWN_LEFT, child=DOWN_LEFT) == 0.0  # two places side by side
+    # Looking at each other is facing each other, not looking at a place.
+    face_to_face = two_people_looking(adult=[(0.0, (0.9, 0.0))], child=[(0.0, (-0.9, 0.0))])
+    cues = pair_cues(pair, face_to_face, SILENT_FILM, grid).cues
+    assert np.nanmean(cues["looking_at_same_place"]) == 0.0
+    assert np.nanmean(cues["facing_each_other"]) > 0.8
+
+
+def test_the_adult_follows_where_the_child_turns_to_look() -> None:
+    (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
+    grid = Grid.over(6.0, 0.2)
+    # The child looks away, then at 3 s turns to the table between them.
+    child = [(0.0, DOWN_RIGHT), (3.0, DOWN_LEFT)]
+    following = two_people_looking(adult=[(0.0, DOWN_LEFT), (4.0, DOWN_RIGHT)], child=child)
+    not_following = two_people_looking(adult=[(0.0, DOWN_LEFT)], child=child)
+    for people, followed in ((following, 1.0), (not_following, 0.0)):
+        cue = pair_cues(pair, people, SILENT_FILM, grid).cues["adult_follows_child_look"]
+        assert cue[round(3.0 / grid.step)] == followed
+        assert int(np.isfinite(cue).sum()) == 1  # one turn of the child's look
+
+
 def summary(person: int, role: str) -> PersonSummary:
     return PersonSummary(person, role, 1.0, "", 10, 0.0, 2.0, 0.1, 0.5, math.nan)
 

@@ -116,6 +116,21 @@ def describe(
     if roles_known and np.isfinite(values(still)).sum() * cues.grid.step >= 1.0:
         level(still, 0.7, f"{a} stays still while {c} speaks or moves", seen_share=0.0)
     level("closeness", 0.6, "they are close to each other")
+    level("looking_at_same_place", _SAYS, f"{both} look at the same place {{how}}")
+    follows = int(np.nansum(values("adult_follows_child_look")))
+    looks_seen = seen("looking_at_same_place")
+    if roles_known and follows and looks_seen >= OBSERVED:
+        said.append(
+            Claim(
+                f"{a} follows where {c} looks" + ("" if follows == 1 else f" {follows} times"),
+                "adult_follows_child_look",
+                "count",
+                follows,
+                follows,
+                looks_seen,
+                "looking_at_same_place",
+            )
+        )
     heard = seen("turn_exchange")
     if heard >= OBSERVED:
         passes = int(np.nansum(values("turn_exchange")))

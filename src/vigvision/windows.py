@@ -33,6 +33,8 @@ FEATURES: Final = (
     "child_initiatives",
     "adult_waits",
     "adult_receives",
+    "looking_at_same_place",
+    "adult_follows_child_look",
     "movement_synchrony",
     "faces_seen",
     "voices_heard",
@@ -48,6 +50,8 @@ _LEVELS: Final = (
     "child_smile",
     "shared_smile",
     "adult_receives",
+    "looking_at_same_place",
+    "adult_follows_child_look",
 )
 # Two child initiatives a minute or more (1.0).
 _MANY_INITIATIVES_PER_MIN: Final = 2.0

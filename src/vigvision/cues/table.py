@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vigvision.cues import attention, exchange
+from vigvision.cues import attention, exchange, shared
 from vigvision.cues.grid import Grid, Series, sample, unheard
 from vigvision.cues.pairs import Pair
 from vigvision.observations import Observations
@@ -87,6 +87,17 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         "motion_first": of(a, "motion"),
         "motion_second": of(c, "motion"),
     }
+    # Where each looks, from the middle of their face, in face sizes (see cues.shared).
+    at = {p: (centre_x[p] / face_w, centre_y[p] / face_h) for p in (a, c)}
+    look = {
+        p: (
+            shared.look_direction(of(p, "gaze_dx"), of(p, "facing_dx")),
+            shared.look_direction(of(p, "gaze_dy"), of(p, "facing_dy")),
+        )
+        for p in (a, c)
+    }
+    same_place = shared.looking_at_same_place(at[a], look[a], at[c], look[c])
+    cues["looking_at_same_place"] = same_place
     # Whose each stretch of speech is: "adult"/"child" (or "first"/"second" with roles
     # unknown), None for anyone else's.
     names = ("adult", "child") if pair.roles_known else ("first", "second")
@@ -144,6 +155,11 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         warmth = np.fmax(adult_smile / _SMILING, of(a, "nod_speed") / _NODDING_DEG_S)
         cues["adult_receives"] = exchange.responded_within(
             initiatives, grid, warmth, _RECEIVE_WITHIN_S, 1.0
+        )
+        # Following the child's lead without words: the adult comes to look where the
+        # child has just turned to look.
+        cues["adult_follows_child_look"] = shared.follows_look(
+            grid, shared.look_shifts(grid, look[c]), same_place
         )
     # Under music or steady noise nobody can be heard speaking: not silence, not observed.
     unheard_here = unheard(grid, speech)
