@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -635,6 +635,9 @@ def check_command(app: App) -> None:
         solution.process(blank)
         solution.close()
         table.add_row(f"runs: {name}", "[green]ok[/]")
+    for name, listen in _listening_models().items():
+        listen()
+        table.add_row(f"runs: {name}", "[green]ok[/]")
     with tempfile.TemporaryDirectory(prefix="vigvision-check-") as folder:
         film = Path(folder) / "check.mp4"
         _write_check_film(film)
@@ -647,6 +650,20 @@ def check_command(app: App) -> None:
     if not app.quiet:
         Console().print(table)
     click.echo("vigvision is ready: nothing was downloaded and nothing left this machine.")
+
+
+def _listening_models() -> dict[str, Callable[[], object]]:
+    """Each model that listens, run once on a second of quiet (each fails loudly if missing)."""
+    from vigvision.voice.activity import speech_probability
+    from vigvision.voice.embedding import embed, mel_power
+    from vigvision.voice.segmentation import local_voices
+
+    quiet = np.zeros(16000, np.float32)
+    return {
+        "voice activity (Silero VAD)": lambda: speech_probability(quiet),
+        "voiceprints (Resemblyzer)": lambda: embed(mel_power(quiet), quiet, [(0, 100)]),
+        "voices at once (pyannote segmentation)": lambda: local_voices(quiet, [0]),
+    }
 
 
 def _write_check_film(path: Path) -> None:

@@ -22,7 +22,7 @@ from pyannote.core import Segment, Timeline
 from vigvision.config import VoiceSettings
 from vigvision.observations import Observations
 from vigvision.voice.embedding import embed, mel_power
-from vigvision.voice.features import HOP, VoiceFeatures
+from vigvision.voice.features import HOP, RATE, VoiceFeatures
 from vigvision.voice.segmentation import (
     FRAME,
     FRAMES,
@@ -42,9 +42,9 @@ _COMPARE_FRAMES: Final = 500
 _CLUSTERED: Final = 1500
 # Prints of shorter speech than this (seconds) are not clustered, only assigned.
 _RELIABLE_S: Final = 1.0
-# A voice the segmentation model hears for less than this (10 ms frames) in a chunk is not
+# A voice the segmentation model hears alone for less than this (seconds) in a chunk is not
 # matched to a voice of the film.
-_MATCHED_FRAMES: Final = 30
+_MATCHED_S: Final = 0.3
 # A model frame's centre, in samples from its start.
 _FRAME_CENTRE: Final = 495
 
@@ -97,6 +97,8 @@ def label_voices(
         votes[first:last, group] += 1
     labels[mask] = votes[mask].argmax(axis=1)
     labels = _numbered_by_first_word(labels)
+    if labels.max() < 1:  # one voice: nobody else to hear at the same time
+        return VoiceLabels(labels, np.full(len(labels), -1, np.int64))
     heard = local_voices(
         samples, chunk_starts(len(samples), speech, settings.segment_step_s, features.t0)
     )
@@ -110,14 +112,11 @@ def _second_voices(labels: NDArray[np.int64], heard: LocalVoices) -> NDArray[np.
     labelled as most where it speaks alone; where the chunks that heard a frame say two
     speak at once, the second is the other voice heard most there.
     """
-    count = len(labels)
-    # The model frame of each 10 ms frame, and the 10 ms frame of each model frame.
+    count, voices = len(labels), int(labels.max()) + 1
+    # The model frame of each 10 ms frame.
     model_frame = np.round((np.arange(count) * HOP + HOP / 2 - _FRAME_CENTRE) / FRAME)
     model_frame = np.maximum(model_frame, 0).astype(np.int64)
-    frames = int(model_frame[-1]) + FRAMES + 1 if count else FRAMES
-    voices = int(labels.max()) + 1
-    if voices < 2 or len(heard.starts) == 0:
-        return np.full(count, -1, np.int64)
+    frames = int(model_frame[-1]) + FRAMES + 1
     activity = np.zeros((frames, voices))
     speakers = np.zeros(frames)
     covered = np.zeros(frames)
@@ -126,14 +125,13 @@ def _second_voices(labels: NDArray[np.int64], heard: LocalVoices) -> NDArray[np.
         speaking = heard.speaking[chunk]
         covered[first : first + FRAMES] += 1
         speakers[first : first + FRAMES] += speaking.sum(axis=1)
-        at = np.clip(
-            np.round((first + np.arange(FRAMES)) * FRAME + _FRAME_CENTRE) // HOP, 0, count - 1
-        ).astype(np.int64)
+        # The 10 ms frame of each of the chunk's model frames.
+        at = np.minimum(((first + np.arange(FRAMES)) * FRAME + _FRAME_CENTRE) // HOP, count - 1)
         alone = speaking & (speaking.sum(axis=1, keepdims=True) == 1)
         for local in range(LOCAL_VOICES):
             said = labels[at[alone[:, local]]]
             said = said[said >= 0]
-            if len(said) < _MATCHED_FRAMES * HOP / FRAME:
+            if len(said) * FRAME / RATE < _MATCHED_S:
                 continue
             voice = int(np.bincount(said).argmax())
             activity[first : first + FRAMES, voice] += speaking[:, local]
