@@ -12,7 +12,11 @@ music; one person alone; nobody; a crowd):
 - zoomed-home: the camera zoomed in on the two, a home recording of an adult and a small
   child (room noise, a child's voice);
 - small-meeting: the two small in a corner of a dark frame, a four-person meeting
-  (overlapping voices).
+  (overlapping voices);
+- side-by-side: a shared activity, not face to face: two people side by side at a kitchen
+  counter both looking at what one of them holds, a home recording of an adult and a child
+  laid under them; the distractors are the same people with one of them mirrored in place
+  (turned to look elsewhere), with the same sound.
 
 Runs ``vigvision suggest`` on each and prints recall@3/5/10 (a positive is found when a
 candidate's centre lies inside it, or IoU ≥ 0.3), the mean IoU of the found positives with
@@ -31,7 +35,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +72,34 @@ SCRIPT = [
     ("facing", "conversation"),
     ("nobody", "silence"),
 ]
-POSITIVES = [
-    Segment(i * STRETCH_S, (i + 1) * STRETCH_S)
-    for i, (p, s) in enumerate(SCRIPT)
-    if (p, s) == ("facing", "conversation")
+# The shared-activity film: "together" (both look at one place) + "conversation" is a
+# positive; "apart" is the same picture with one person turned to look elsewhere.
+SIDE_BY_SIDE_SCRIPT = [
+    ("nobody", "silence"),
+    ("together", "conversation"),
+    ("apart", "conversation"),
+    ("alone", "music"),
+    ("together", "conversation"),
+    ("apart", "silence"),
+    ("alone", "conversation"),
+    ("together", "conversation"),
+    ("apart", "music"),
+    ("apart", "conversation"),
+    ("together", "conversation"),
+    ("crowd", "silence"),
+    ("apart", "conversation"),
+    ("together", "conversation"),
+    ("nobody", "silence"),
 ]
+POSITIVE = {("facing", "conversation"), ("together", "conversation")}
+
+
+def positives(script: list[tuple[str, str]]) -> list[Segment]:
+    return [
+        Segment(i * STRETCH_S, (i + 1) * STRETCH_S)
+        for i, kind in enumerate(script)
+        if kind in POSITIVE
+    ]
 
 
 @dataclass(frozen=True)
@@ -82,6 +109,7 @@ class Film:
     """How the camera sees the scene: the 1080p frame made of a source picture."""
     conversation: str
     """The sound laid under the conversation stretches (a file of ../shared/media)."""
+    script: list[tuple[str, str]] = field(default_factory=lambda: SCRIPT)
 
 
 def fit(image: np.ndarray) -> np.ndarray:
@@ -102,11 +130,21 @@ def mirrored_halves(image: np.ndarray) -> np.ndarray:
     return out
 
 
+def one_mirrored(image: np.ndarray) -> np.ndarray:
+    """The kitchen with the person on the left mirrored in place: they look out of the window."""
+    out = image.copy()
+    left, right = round(0.22 * image.shape[1]), round(0.47 * image.shape[1])
+    out[:, left:right] = image[:, left:right][:, ::-1]
+    return out
+
+
 def pictures(kind: str) -> list[np.ndarray]:
     """One loop of frames for a kind of stretch (played forwards then backwards: no jumps)."""
     source, start, end = {
         "facing": ("two_seated_facing.mp4", 0.0, None),
         "away": ("two_seated_facing.mp4", 0.0, None),
+        "together": ("two_kitchen_side_by_side.mp4", 0.0, None),
+        "apart": ("two_kitchen_side_by_side.mp4", 0.0, None),
         "alone": ("one_seated_gesturing.mp4", 0.0, None),
         "crowd": ("crowd_walking_1080p.mp4", 0.0, None),
         "nobody": ("face_then_noface_hevc.mov", 3.5, 6.3),
@@ -117,6 +155,8 @@ def pictures(kind: str) -> list[np.ndarray]:
     ]
     if kind == "away":
         frames = [mirrored_halves(f) for f in frames]
+    if kind == "apart":
+        frames = [one_mirrored(f) for f in frames]
     return frames + frames[::-1]
 
 
@@ -140,18 +180,19 @@ FILMS = {
     "far-phone": Film("far-phone", fit, "two_speaker_phone_call.wav"),
     "zoomed-home": Film("zoomed-home", zoomed, "home_adult_child_voices.wav"),
     "small-meeting": Film("small-meeting", small_in_a_corner, "four_speaker_meeting.wav"),
+    "side-by-side": Film("side-by-side", fit, "home_adult_child_voices.wav", SIDE_BY_SIDE_SCRIPT),
 }
 
 
-def sounds(conversation_file: str) -> Iterator[np.ndarray]:
-    """The sound of each stretch of SCRIPT in turn (a conversation from a new place each time)."""
+def sounds(conversation_file: str, script: list[tuple[str, str]]) -> Iterator[np.ndarray]:
+    """The sound of each stretch of a script in turn (a conversation from a new place each time)."""
     rate = 16000
     length = round(STRETCH_S * rate)
     talk = AudioReader(MEDIA / conversation_file).read().samples
     talk = np.concatenate([talk, np.zeros(rate // 2, np.float32)])
     music = AudioReader(MEDIA / "adult_talking_head.mp4").read().samples
     rng = np.random.default_rng(0)
-    for index, (_, sound) in enumerate(SCRIPT):
+    for index, (_, sound) in enumerate(script):
         if sound == "conversation":
             start = (index * 7 * rate) % len(talk)
             yield np.resize(np.roll(talk, -start), length).astype(np.float32)
@@ -183,12 +224,12 @@ def composed_film(film: Film) -> Path:
         audio_rate=16000,
         options={"preset": "veryfast", "crf": "23"},
     ) as out:
-        for picture, _ in SCRIPT:
+        for picture, _ in film.script:
             if picture not in seen:
                 seen[picture] = [film.framing(f) for f in pictures(picture)]
             for image in loop(seen[picture], round(STRETCH_S * FPS)):
                 out.add_frame(image)
-        out.add_audio(np.concatenate(list(sounds(film.conversation))))
+        out.add_audio(np.concatenate(list(sounds(film.conversation, film.script))))
     partial.rename(target)
     return target
 
@@ -259,7 +300,7 @@ def main() -> None:
     args = parser.parse_args()
     duration = len(SCRIPT) * STRETCH_S
     print(
-        f"{duration / 60:.0f}-min 1080p films, {len(POSITIVES)} positive stretches of "
+        f"{duration / 60:.0f}-min 1080p films, {len(positives(SCRIPT))} positive stretches of "
         f"{STRETCH_S:.0f} s each; bars: recall@5 >= 0.8, mean IoU >= 0.6, 0 false claims"
     )
     for name in args.films.split(","):
@@ -270,7 +311,7 @@ def main() -> None:
                 old.unlink()
         seconds, peak = run(path, out, "--top", "10")
         candidates = json.loads((out / "candidates.json").read_text())["candidates"]
-        figures = measure(candidates, POSITIVES)
+        figures = measure(candidates, positives(FILMS[name].script))
         wrong = false_claims(out)
         print(
             f"{name}: "
@@ -283,7 +324,7 @@ def main() -> None:
         for problem in wrong:
             print(f"    false claim: {problem}")
         if args.show:
-            show(candidates)
+            show(candidates, FILMS[name].script)
         if name == "far-phone":
             again, _ = run(path, out, "--top", "5", "--goal", "turn-taking")
             print(f"  re-ranking from the cache (--top 5 --goal turn-taking): {again:.1f} s")
@@ -303,10 +344,10 @@ def main() -> None:
             )
 
 
-def show(candidates: list[dict[str, Any]]) -> None:
+def show(candidates: list[dict[str, Any]], script: list[tuple[str, str]]) -> None:
     for c in candidates:
         span = f"{c['start_s']:6.1f}-{c['end_s']:6.1f} s"
-        kind = SCRIPT[min(len(SCRIPT) - 1, int((c["start_s"] + c["end_s"]) / 2 // STRETCH_S))]
+        kind = script[min(len(script) - 1, int((c["start_s"] + c["end_s"]) / 2 // STRETCH_S))]
         print(
             f"  {c['rank']:2d}. {span}  {c['score']:.3f} {c['strength']:6s} "
             f"[{'+'.join(kind)}] {c['explanation']}"

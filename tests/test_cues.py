@@ -14,7 +14,7 @@ from vigvision.config import load_settings
 from vigvision.cues import attention
 from vigvision.cues.exchange import child_initiatives, floor_passes
 from vigvision.cues.grid import Grid, sample
-from vigvision.cues.pairs import pairs_of
+from vigvision.cues.pairs import pairs_of, possible_pairs
 from vigvision.cues.table import pair_cues
 from vigvision.observations import Observations
 from vigvision.observe import observe_film
@@ -82,6 +82,8 @@ def test_both_looking_down_at_the_table_between_them_look_at_the_same_place() ->
     assert same_place(adult=DOWN_RIGHT, child=DOWN_LEFT) == pytest.approx(1.0)
     assert same_place(adult=DOWN_LEFT, child=DOWN_RIGHT) == 0.0  # both look away, outwards
     assert same_place(adult=DOWN_LEFT, child=DOWN_LEFT) == 0.0  # two places side by side
+    # Both look at what the child holds just below their face: the adult from the side.
+    assert same_place(adult=(0.8, -0.2), child=(0.0, -0.9)) == pytest.approx(1.0, abs=0.1)
     # Looking at each other is facing each other, not looking at a place.
     face_to_face = two_people_looking(adult=[(0.0, (0.9, 0.0))], child=[(0.0, (-0.9, 0.0))])
     cues = pair_cues(pair, face_to_face, SILENT_FILM, grid).cues
@@ -100,6 +102,71 @@ def test_the_adult_follows_where_the_child_turns_to_look() -> None:
         cue = pair_cues(pair, people, SILENT_FILM, grid).cues["adult_follows_child_look"]
         assert cue[round(3.0 / grid.step)] == followed
         assert int(np.isfinite(cue).sum()) == 1  # one turn of the child's look
+
+
+def test_the_adult_smiles_in_reply_when_the_child_turns_to_look() -> None:
+    (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
+    grid = Grid.over(6.0, 0.2)
+    # No word is said: the child turns to the table at 3 s.
+    people = two_people_looking(
+        adult=[(0.0, DOWN_RIGHT)], child=[(0.0, DOWN_RIGHT), (3.0, DOWN_LEFT)]
+    )
+    adult = people["person"] == 1
+    for smiles_from, replied in ((3.6, 1.0), (5.5, 0.0)):
+        smile = np.where(adult & (people["t"] >= smiles_from), 0.8, 0.0)
+        cues = pair_cues(pair, people.with_column("smile", smile), SILENT_FILM, grid).cues
+        assert np.nansum(cues["adult_receives"]) == replied
+        assert int(np.isfinite(cues["adult_receives"]).sum()) == 1  # one act of the child
+
+
+def two_people_with_hands(
+    adult_hand_x: float, child_hand_x: float, moving: dict[int, list[tuple[float, float]]]
+) -> Observations:
+    """Adult on the left, child on the right (faces 0.1 wide, 0.5 apart), each with a hand
+    on the table at the x given, for 10 s; ``moving``: person -> [(from_s, to_s), ...] in
+    which that person's hands move (motion energy 0.2; 0.01 otherwise)."""
+    rows = []
+    for i in range(50):
+        t = i * 0.2
+        for person, x, hand_x in ((1, 0.2, adult_hand_x), (2, 0.7, child_hand_x)):
+            busy = any(start <= t < end for start, end in moving.get(person, []))
+            rows.append(
+                {"t": t, "frame": i, "person": person, "x": x, "y": 0.3, "w": 0.1, "h": 0.15}
+                | {"right_hand_x" if person == 1 else "left_hand_x": hand_x, "left_hand_y": 0.8}
+                | {"right_hand_y": 0.8, "hand_motion": 0.2 if busy else 0.01}
+            )
+    return Observations.from_rows(rows)
+
+
+def test_hands_on_one_thing_share_a_space() -> None:
+    (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
+    grid = Grid.over(10.0, 0.2)
+
+    def shared(adult_hand_x: float, child_hand_x: float) -> float:
+        people = two_people_with_hands(adult_hand_x, child_hand_x, moving={})
+        cues = pair_cues(pair, people, SILENT_FILM, grid).cues
+        return float(np.nanmean(cues["hands_in_shared_space"]))
+
+    assert shared(adult_hand_x=0.45, child_hand_x=0.5) == 1.0  # the same toy between them
+    assert shared(adult_hand_x=0.3, child_hand_x=0.8) == 0.0  # each at their own place
+
+
+def test_hands_taking_turns_in_a_game_without_words() -> None:
+    (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
+    grid = Grid.over(10.0, 0.2)
+    # The adult moves a piece, then the child, then the adult again.
+    moves = {1: [(1.0, 2.0), (5.0, 6.0)], 2: [(3.0, 4.0)]}
+    on_one_board = two_people_with_hands(adult_hand_x=0.45, child_hand_x=0.5, moving=moves)
+    cues = pair_cues(pair, on_one_board, SILENT_FILM, grid).cues
+    assert np.nansum(cues["hand_turn"]) == 2
+    assert np.nanmax(cues["turns_in_activity"]) == 1.0
+    # The same movements, each at their own place: two tasks, not one game.
+    apart = two_people_with_hands(adult_hand_x=0.3, child_hand_x=0.8, moving=moves)
+    assert np.nansum(pair_cues(pair, apart, SILENT_FILM, grid).cues["hand_turn"]) == 0
+    # Moving at the same time is not taking turns.
+    together = {1: [(1.0, 4.0)], 2: [(1.0, 4.0)]}
+    at_once = two_people_with_hands(adult_hand_x=0.45, child_hand_x=0.5, moving=together)
+    assert np.nansum(pair_cues(pair, at_once, SILENT_FILM, grid).cues["hand_turn"]) == 0
 
 
 def summary(person: int, role: str) -> PersonSummary:
@@ -134,6 +201,43 @@ def test_a_person_not_seen_gives_no_cue() -> None:
 def test_groups_pair_every_adult_with_every_child() -> None:
     people = [summary(1, "adult"), summary(2, "child"), summary(3, "child")]
     assert [(p.adult, p.child) for p in pairs_of(people)] == [(1, 2), (1, 3)]
+
+
+def test_a_class_analyses_the_pairs_seen_together_longest() -> None:
+    teacher, children = 1, range(2, 26)
+    people = [summary(teacher, "adult"), *(summary(child, "child") for child in children)]
+    # Child n is seen with the teacher in n frames: the last ones the longest.
+    rows = [
+        {"t": frame * 0.2, "frame": frame, "person": person}
+        for child in children
+        for frame in range(child)
+        for person in (teacher, child)
+    ]
+    pairs = pairs_of(people, Observations.from_rows(rows))
+    assert [p.child for p in pairs] == [20, 21, 22, 23, 24, 25]
+    assert possible_pairs(people) == 24
+
+
+def test_a_babys_coo_answered_is_a_turn_with_the_baby_profile() -> None:
+    (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
+    said = [
+        Said(Segment(0.0, 1.5), "person1", 1, "adult"),
+        Said(Segment(2.0, 2.4), "person2", 2, "child"),  # a coo
+        Said(Segment(3.0, 4.5), "person1", 1, "adult"),
+        Said(Segment(5.0, 5.3), "person2", 2, "child"),  # another
+    ]
+    speech = Speech(
+        observable=True,
+        duration_s=6.0,
+        segments=said,
+        turns=make_turns(said, turn_gap_s=0.3, monologue_s=20.0),
+    )
+    people = two_people(left_facing=0.5, right_facing=-0.5, seconds=6.0)
+    grid = Grid.over(6.0, 0.2)
+    between_adults = pair_cues(pair, people, speech, grid).cues["turn_exchange"]
+    with_a_baby = pair_cues(pair, people, speech, grid, short_sounds_are_turns=True)
+    assert np.nansum(between_adults) == 0  # "mm"s: no turn passes
+    assert np.nansum(with_a_baby.cues["turn_exchange"]) == 3
 
 
 def test_closeness_does_not_depend_on_zoom() -> None:

@@ -148,6 +148,13 @@ def test_goals_and_profiles(conversation: Path, tmp_path: Path) -> None:
     assert all("facing_each_other" not in c["cues"] for c in candidates)  # not counted either way
     assert all("face each other" not in c["explanation"] for c in candidates)  # nor said
     assert false_claims(tmp_path) == []
+    # For a baby, short sounds take turns and the ranking leans on attention and replies.
+    baby = suggest_into(tmp_path, conversation, "--adult", "left", "--profile", "baby")
+    assert baby.returncode == 0, baby.stderr
+    candidates = json.loads((tmp_path / "candidates.json").read_text())["candidates"]
+    leaned_on = {"attentive", "turn-taking", "receiving"}
+    assert candidates and all(set(c["goals"]) <= leaned_on for c in candidates)
+    assert false_claims(tmp_path) == []
     wrong = suggest_into(tmp_path, conversation, "--goal", "dancing")
     assert wrong.returncode == 2 and "goals are:" in wrong.stderr
 

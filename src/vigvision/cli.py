@@ -313,7 +313,11 @@ def _speakers_table(speech: Any) -> Table:
     multiple=True,
     help="Favour moments of this goal: attentive, waiting, receiving, turn-taking, warmth.",
 )
-@click.option("--profile", help="e.g. no-eye-contact: averted gaze is no evidence either way.")
+@click.option(
+    "--profile",
+    help="no-eye-contact: averted gaze is no evidence either way; baby: a baby's coos take "
+    "turns, and looking at the same thing and replies count more.",
+)
 @click.pass_obj
 def suggest_command(
     app: App,
@@ -391,6 +395,13 @@ def _suggest_into(
         click.echo(str(path))
     if not app.quiet:
         Console(stderr=True).print(_candidates_table(suggestions))
+        analysed = len(suggestions.cues)
+        if suggestions.pairs_possible > analysed:
+            click.echo(
+                f"{suggestions.pairs_possible} pairs could be formed of the people seen: "
+                f"the {analysed} seen together longest were analysed.",
+                err=True,
+            )
         if any(not cues.pair.roles_known for cues in suggestions.cues):
             click.echo(
                 "Adult and child could not be told apart: run again with --adult left, "

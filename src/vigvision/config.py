@@ -53,6 +53,7 @@ class PerceptionSettings:
     crop_px: int = _bounds(ge=96, le=1024)
     max_people: int = _bounds(ge=1, le=64)
     body_every_s: float = _bounds(ge=0.05, le=60)
+    hands_every_s: float = _bounds(ge=0.05, le=60)
     smile_width_neutral: float = _bounds(ge=0, le=3)
     smile_width_full: float = _bounds(ge=0, le=3)
     smile_lift_neutral: float = _bounds(ge=-1, le=1)

@@ -117,35 +117,47 @@ def describe(
         level(still, 0.7, f"{a} stays still while {c} speaks or moves", seen_share=0.0)
     level("closeness", 0.6, "they are close to each other")
     level("looking_at_same_place", _SAYS, f"{both} look at the same place {{how}}")
-    follows = int(np.nansum(values("adult_follows_child_look")))
-    looks_seen = seen("looking_at_same_place")
-    if roles_known and follows and looks_seen >= OBSERVED:
-        said.append(
-            Claim(
-                f"{a} follows where {c} looks" + ("" if follows == 1 else f" {follows} times"),
-                "adult_follows_child_look",
-                "count",
-                follows,
-                follows,
-                looks_seen,
-                "looking_at_same_place",
-            )
-        )
-    heard = seen("turn_exchange")
-    if heard >= OBSERVED:
-        passes = int(np.nansum(values("turn_exchange")))
-        if passes >= 2:
+
+    def count(name: str, text: str, seen_cue: str, at_least: int = 1) -> None:
+        """Say how often an event happened (``text`` with "{n}"), if often enough and
+        ``seen_cue`` was observed for most of the moment."""
+        times = int(np.nansum(values(name)))
+        observed = seen(seen_cue)
+        if times >= at_least and observed >= OBSERVED:
+            how_often = "" if times == 1 else f" {times} times"
             said.append(
                 Claim(
-                    f"the turn passes between them {passes} times",
-                    "turn_exchange",
-                    "count",
-                    passes,
-                    passes,
-                    heard,
-                    "turn_exchange",
+                    text.replace(" {n}", how_often), name, "count", times, times, observed, seen_cue
                 )
             )
+
+    if roles_known:
+        count(
+            "adult_follows_child_look",
+            f"{a} follows where {c} looks {{n}}",
+            "looking_at_same_place",
+        )
+        count("adult_receives", f"{a} smiles or nods in reply to {c} {{n}}", "adult_smile")
+    lively = values("voice_warmth")
+    lively = lively[np.isfinite(lively)]
+    heard_adult = seen("adult_speaks")
+    if roles_known and len(lively) >= 2 and heard_adult >= OBSERVED and np.median(lively) >= 0.5:
+        said.append(
+            Claim(
+                f"{a} speaks in a lively, sing-song voice",
+                "voice_warmth",
+                "median",
+                0.5,
+                None,
+                heard_adult,
+                "adult_speaks",
+            )
+        )
+    level("hands_in_shared_space", _SAYS, "their hands are on the same thing {how}")
+    count("hand_turn", "they take turns with their hands {n}", "turns_in_activity", at_least=2)
+    count("turn_exchange", "the turn passes between them {n}", "turn_exchange", at_least=2)
+    heard = seen("turn_exchange")
+    if heard >= OBSERVED:
         answers = values("adult_answers_after_s")
         answers = answers[np.isfinite(answers)]
         if roles_known and len(answers):

@@ -59,19 +59,42 @@ def load_principles(path: Path | None = None) -> list[Principle]:
     return principles
 
 
-def load_profiles(path: Path | None = None) -> dict[str, list[str]]:
-    """Profile name → the features it treats as not observed."""
+@dataclass(frozen=True)
+class Profile:
+    """A way of reading a film for children who show attunement differently."""
+
+    name: str
+    ignore: tuple[str, ...] = ()
+    """Features treated as not observed: no evidence either way."""
+    lean_on: tuple[str, ...] = ()
+    """Goals whose evidence counts more, as if the guider had chosen them."""
+    short_sounds_are_turns: bool = False
+    """Every sound a person makes can take a turn, however short (babies: a coo, a babble)."""
+
+
+def load_profiles(path: Path | None = None) -> dict[str, Profile]:
+    """The profiles of configs/principles.yaml by name; a wrong feature or goal is named."""
     source = path or shipped_path(PRINCIPLES_FILE)
     data = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    goals = {p.goal for p in load_principles(path)}
     profiles = {}
     for name, entry in (data.get("profiles") or {}).items():
-        ignored = [str(f) for f in (entry or {}).get("ignore", [])]
+        entry = entry or {}
+        ignored = tuple(str(f) for f in entry.get("ignore", []))
+        lean_on = tuple(str(g) for g in entry.get("lean_on", []))
         unknown = sorted(set(ignored) - set(FEATURES))
         if unknown:
             raise ConfigError(
                 f"profile '{name}' in {source} ignores unknown features: {', '.join(unknown)}"
             )
-        profiles[str(name)] = ignored
+        if set(lean_on) - goals:
+            raise ConfigError(
+                f"profile '{name}' in {source} leans on unknown goals: "
+                + ", ".join(sorted(set(lean_on) - goals)),
+                f"goals are: {', '.join(sorted(goals))}",
+            )
+        short = bool(entry.get("short_sounds_are_turns", False))
+        profiles[str(name)] = Profile(str(name), ignored, lean_on, short)
     return profiles
 
 

@@ -50,6 +50,12 @@ COLUMNS: Final[dict[str, str]] = {
     "shoulder_w": "distance between the shoulders, fraction of the frame width",
     "motion": "motion energy: share of the person's region (head and upper body) that changed "
     "since the previous analysed frame, 0-1",
+    "left_hand_x": "middle of the person's own left hand (body pose), fraction of the frame width",
+    "left_hand_y": "middle of the person's own left hand, fraction of the frame height",
+    "right_hand_x": "middle of the person's own right hand, fraction of the frame width",
+    "right_hand_y": "middle of the person's own right hand, fraction of the frame height",
+    "hand_motion": "motion energy of the person's hands and forearms (where the last body pose "
+    "saw them; a part shared with someone else's hands counts for neither), 0-1",
 }
 _INTEGER: Final = {"frame", "person", "face_mesh"}
 _TEXT: Final = {"role"}

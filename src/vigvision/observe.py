@@ -54,6 +54,67 @@ def motion_energy(changed: NDArray[np.bool_] | None, face: NDArray[Any], frame_w
     return float(region.mean()) if region.size else math.nan
 
 
+Forearm = tuple[tuple[float, float], tuple[float, float]]
+Region = tuple[float, float, float, float]
+"""left, top, right, bottom (pixels)"""
+# Around a hand and the half of its forearm next to it, this many face widths of margin:
+# the region whose movement is that hand's.
+_HAND_MARGIN_FACES = 0.6
+# Hands nearer than this (face widths) to someone else's share a space (read more often).
+_HANDS_NEAR_FACES = 3.0
+
+
+def hand_regions(forearms: list[Forearm], face_width: float) -> list[Region]:
+    """Boxes (left, top, right, bottom in pixels) around each hand and the forearm near it."""
+    pad = _HAND_MARGIN_FACES * face_width
+    boxes: list[Region] = []
+    for (elbow_x, elbow_y), (hand_x, hand_y) in forearms:
+        mid_x, mid_y = (elbow_x + hand_x) / 2, (elbow_y + hand_y) / 2
+        boxes.append(
+            (
+                min(mid_x, hand_x) - pad,
+                min(mid_y, hand_y) - pad,
+                max(mid_x, hand_x) + pad,
+                max(mid_y, hand_y) + pad,
+            )
+        )
+    return boxes
+
+
+def hand_motion(
+    changed: NDArray[np.bool_] | None,
+    mine: list[Region],
+    others: list[Region],
+    frame_width: int,
+) -> float:
+    """Share of a person's hand regions that changed: how much their hands move, 0-1.
+
+    Where their hands and someone else's overlap (both on one toy) nobody can tell whose
+    hand moved, so that part counts for neither: what is left is each one's own forearm.
+
+    >>> changed = np.zeros((10, 20), bool); changed[:, 5:10] = True  # the middle moves
+    >>> hand_motion(changed, mine=[(0, 0, 9.5, 9)], others=[], frame_width=20)
+    0.5
+    >>> hand_motion(changed, mine=[(0, 0, 9.5, 9)], others=[(5, 0, 12, 9)], frame_width=20)
+    0.0
+    """
+    if changed is None or not mine:
+        return math.nan
+    scale = changed.shape[1] / frame_width
+    height, width = changed.shape
+
+    def mask(boxes: list[Region]) -> NDArray[np.bool_]:
+        out = np.zeros(changed.shape, dtype=bool)
+        for left, top, right, bottom in boxes:
+            x0, y0 = max(0, int(left * scale)), max(0, int(top * scale))
+            x1, y1 = min(width, int(right * scale) + 1), min(height, int(bottom * scale) + 1)
+            out[y0:y1, x0:x1] = True
+        return out
+
+    region = mask(mine) & ~mask(others)
+    return float(changed[region].mean()) if region.any() else math.nan
+
+
 @dataclass(frozen=True)
 class Observed:
     """Everything ``observe`` learnt of a film."""
@@ -115,6 +176,8 @@ class _Watcher:
         self.next_search = 0.0
         self.last_search = -math.inf
         self.next_body: dict[int, float] = {}
+        # Each person's last seen hands: (when, forearms, hand points, face width).
+        self.hands: dict[int, tuple[float, list[Forearm], list[tuple[float, float]], float]] = {}
         self.rows: list[dict[str, Any]] = []
         self.face_points: list[NDArray[Any] | None] = []
         self.body_points: list[NDArray[Any] | None] = []
@@ -137,10 +200,24 @@ class _Watcher:
         self._release_measurers(t)
         height, width = image.shape[:2]
         changed = self._changed_pixels(image)
+        bodies = {pid: self._body(pid, t, image, face) for pid, face in seen.items()}
+        regions = self._hand_regions(t)
         for person_id, face in seen.items():
-            body = self._body(person_id, t, image, face)
-            self._add_row(index, t, person_id, face, body, width, height)
+            self._add_row(index, t, person_id, face, bodies[person_id], width, height)
             self.rows[-1]["motion"] = motion_energy(changed, face.box, width)
+            others = [box for pid, boxes in regions.items() if pid != person_id for box in boxes]
+            self.rows[-1]["hand_motion"] = hand_motion(
+                changed, regions.get(person_id, []), others, width
+            )
+
+    def _hand_regions(self, t: float) -> dict[int, list[Region]]:
+        """Each person's hand regions, from a pose read recently enough to still hold."""
+        reach = max(self.perception.body_every_s, self.perception.hands_every_s)
+        return {
+            pid: hand_regions(forearms, face_width)
+            for pid, (when, forearms, _, face_width) in self.hands.items()
+            if t - when <= reach
+        }
 
     def _changed_pixels(self, image: NDArray[Any]) -> NDArray[np.bool_] | None:
         """Where the picture changed since the previous analysed frame (small grey copy)."""
@@ -237,8 +314,31 @@ class _Watcher:
         """A body reading every ``body_every_s`` per person: bodies change slowly."""
         if t < self.next_body.get(person_id, 0.0):
             return None
+        body = self.bodies.measure(image, face.box)
+        if body is not None:
+            hands = [h for h in body.hands if math.isfinite(h[0])]
+            self.hands[person_id] = (t, body.forearms, hands, float(face.box[2]))
         self.next_body[person_id] = t + self.perception.body_every_s
-        return self.bodies.measure(image, face.box)
+        # Hands near someone else's: both people's hands are read more often from now on.
+        sooner = t + self.perception.hands_every_s
+        for other in self._hands_near(person_id):
+            for pid in (person_id, other):
+                self.next_body[pid] = min(self.next_body.get(pid, sooner), sooner)
+        return body
+
+    def _hands_near(self, person_id: int) -> list[int]:
+        """The people whose last seen hands were near this person's (a shared space)."""
+        if person_id not in self.hands:
+            return []
+        when, _, mine, face_width = self.hands[person_id]
+        near = _HANDS_NEAR_FACES * face_width
+        return [
+            other
+            for other, (seen_at, _, theirs, _) in self.hands.items()
+            if other != person_id
+            and abs(seen_at - when) <= self.perception.body_every_s
+            and any(math.dist(a, b) <= near for a in mine for b in theirs)
+        ]
 
     def _add_row(
         self,
@@ -278,6 +378,14 @@ class _Watcher:
                 shoulder_x=body.shoulder_centre[0] / width,
                 shoulder_y=body.shoulder_centre[1] / height,
                 shoulder_w=body.shoulder_width / width,
+            )
+        if body is not None:
+            (left_x, left_y), (right_x, right_y) = body.hands
+            row.update(
+                left_hand_x=left_x / width,
+                left_hand_y=left_y / height,
+                right_hand_x=right_x / width,
+                right_hand_y=right_y / height,
             )
         self.rows.append(row)
         if self.keep_landmarks:

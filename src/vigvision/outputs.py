@@ -11,6 +11,7 @@ import json
 import math
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pyannote.core import Segment, Timeline
@@ -135,7 +136,14 @@ def reusable_speech(out_dir: Path, info: FilmInfo, settings: Settings) -> Speech
         if not saved["observable"]:
             return Speech(observable=False, duration_s=info.duration_s)
         segments = [
-            Said(Segment(g["start"], g["end"]), g["speaker"], g["person"], g["role"])
+            Said(
+                Segment(g["start"], g["end"]),
+                g["speaker"],
+                g["person"],
+                g["role"],
+                _number(g.get("pitch_hz")),
+                _number(g.get("pitch_range_st")),
+            )
             for g in saved["segments"]
         ]
         speakers = [
@@ -187,12 +195,24 @@ def save_speech(speech: Speech, out_dir: Path, info: FilmInfo, settings: Setting
                 "speaker": g.speaker,
                 "person": g.person,
                 "role": g.role,
+                "pitch_hz": _rounded(g.pitch_hz, 1),
+                "pitch_range_st": _rounded(g.pitch_range_st, 2),
             }
             for g in speech.segments
         ],
     }
     written.append(write_json(out_dir / "speech.json", summary))
     return written
+
+
+def _number(value: Any) -> float:
+    """A number read from JSON (null: not measured)."""
+    return math.nan if value is None else float(value)
+
+
+def _rounded(value: float, digits: int) -> float | None:
+    """A number for JSON (None where it was not measured)."""
+    return round(value, digits) if math.isfinite(value) else None
 
 
 def save_suggestions(
@@ -212,6 +232,11 @@ def save_suggestions(
             "height": info.height,
         },
         "settings": {**settings.to_dict(), "model": suggestions.model_kind},
+        # In a crowd or a class only the pairs seen together longest are analysed.
+        "pairs": {
+            "analysed": [cues.pair.name for cues in suggestions.cues],
+            "possible": suggestions.pairs_possible,
+        },
         "candidates": [asdict(c) for c in suggestions.candidates],
     }
     written = [write_json(out_dir / "candidates.json", data)]

@@ -19,13 +19,14 @@ from pyannote.core import Segment
 
 from vigvision.config import Settings
 from vigvision.cues.grid import Grid
-from vigvision.cues.pairs import Pair, pairs_of
+from vigvision.cues.pairs import Pair, pairs_of, possible_pairs
 from vigvision.cues.table import PairCues, pair_cues
 from vigvision.errors import ConfigError
 from vigvision.explain import describe, main_principles, principles_evidenced, sentence
 from vigvision.film import FilmInfo
 from vigvision.model import (
     Principle,
+    Profile,
     Scorer,
     goal_strength,
     load_principles,
@@ -73,6 +74,8 @@ class Suggestions:
     candidates: list[Candidate]
     cues: list[PairCues]
     model_kind: str
+    pairs_possible: int
+    """Pairs the people seen could form: more than ``len(cues)`` in a crowd or a class."""
 
 
 def suggest(
@@ -92,10 +95,14 @@ def suggest(
     """
     options = settings.suggest
     duration = observed.info.duration_s
-    pairs, all_cues, spans, matrix = film_windows(observed, speech, settings)
+    reading = _profile(profile)
+    pairs, all_cues, spans, matrix = film_windows(
+        observed, speech, settings, short_sounds_are_turns=reading.short_sounds_are_turns
+    )
     principles = load_principles()
-    chosen_goals = _goal_principles(goals, principles)
-    ignored = _profile_features(profile)
+    # A profile leaning on some goals counts them as chosen (each once).
+    chosen_goals = _goal_principles(tuple(dict.fromkeys(goals + reading.lean_on)), principles)
+    ignored = set(reading.ignore)
     scorer = Scorer(model)
     for name in ignored:
         matrix[:, FEATURES.index(name)] = np.nan
@@ -124,21 +131,28 @@ def suggest(
         )
         for rank_, window in enumerate(chosen, start=1)
     ]
-    return Suggestions(observed.info, candidates, all_cues, scorer.kind)
-
-
-"""A window: (index of its pair, start, end)."""
+    return Suggestions(
+        observed.info, candidates, all_cues, scorer.kind, possible_pairs(observed.people)
+    )
 
 
 def film_windows(
-    observed: Observed, speech: Speech, settings: Settings
+    observed: Observed, speech: Speech, settings: Settings, *, short_sounds_are_turns: bool = False
 ) -> tuple[list[Pair], list[PairCues], list[tuple[int, Segment]], NDArray[np.float32]]:
-    """Every window of every pair of a film with its features (rows in ``FEATURES`` order)."""
+    """Every window of every pair of a film with its features (rows in ``FEATURES`` order).
+
+    ``short_sounds_are_turns``: a sound however short can take a turn (babies' coos).
+    """
     options = settings.suggest
     duration = observed.info.duration_s
     grid = Grid.over(duration, options.grid_step_s)
     pairs = pairs_of(observed.people, observed.observations)
-    all_cues = [pair_cues(pair, observed.observations, speech, grid) for pair in pairs]
+    all_cues = [
+        pair_cues(
+            pair, observed.observations, speech, grid, short_sounds_are_turns=short_sounds_are_turns
+        )
+        for pair in pairs
+    ]
     lengths = [
         length
         for length in options.window_lengths_s
@@ -176,15 +190,15 @@ def _goal_principles(goals: tuple[str, ...], principles: list[Principle]) -> lis
     return [by_goal[g] for g in goals]
 
 
-def _profile_features(profile: str | None) -> set[str]:
-    if profile is None:
-        return set()
+def _profile(name: str | None) -> Profile:
+    if name is None:
+        return Profile("default")
     profiles = load_profiles()
-    if profile not in profiles:
+    if name not in profiles:
         raise ConfigError(
-            f"unknown profile '{profile}'", f"profiles are: {', '.join(profiles) or 'none'}"
+            f"unknown profile '{name}'", f"profiles are: {', '.join(profiles) or 'none'}"
         )
-    return set(profiles[profile])
+    return profiles[name]
 
 
 def _candidate(

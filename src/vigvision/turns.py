@@ -47,6 +47,10 @@ class Said(Spanned):
     speaker: str
     person: int | None
     role: str
+    pitch_hz: float = math.nan
+    """Median pitch of its voiced part (NaN: too little of it voiced)."""
+    pitch_range_st: float = math.nan
+    """How far its pitch moves: semitones between its 10th and 90th percentile."""
 
 
 @dataclass(frozen=True)
@@ -177,9 +181,18 @@ def name_voices(
     segments = []
     for start, end, code in _runs(features, codes):
         who = names[(code // (2 * _PEOPLE), code % (2 * _PEOPLE) - _PEOPLE)]
-        segments.append(Said(Segment(start, end), who.speaker, who.person, who.role))
+        segments.append(
+            Said(
+                Segment(start, end),
+                who.speaker,
+                who.person,
+                who.role,
+                *melody(features, start, end),
+            )
+        )
     # A second voice heard at the same time (they speak at once) is named as that voice is
-    # elsewhere; a voice never heard but under another is nobody's.
+    # elsewhere; a voice never heard but under another is nobody's. (Its pitch is not its
+    # own alone: none is given.)
     named = _names_of_voices(names, owners)
     segments += [
         Said(Segment(start, end), named[v].speaker, named[v].person, named[v].role)
@@ -267,6 +280,27 @@ def _name_speakers(
             name, person, role, reason, pitches[name], float(mask.sum()) * step
         )
     return {key: speakers[name] for key, name in keys.items()}
+
+
+# A stretch's melody is measured only from this much voiced speech (seconds).
+_MIN_VOICED_S = 0.3
+
+
+def melody(features: VoiceFeatures, start: float, end: float) -> tuple[float, float]:
+    """Median pitch (Hz) of [start, end) and its range in semitones (10th to 90th percentile).
+
+    A pitch tracker now and then finds twice or half the true pitch (an octave error): a
+    frame further than 9 semitones from the stretch's median is taken an octave nearer it.
+    """
+    pitch = features.pitch_hz[features.index(start) : features.index(end)]
+    pitch = pitch[np.isfinite(pitch)]
+    if len(pitch) * HOP / RATE < _MIN_VOICED_S:
+        return math.nan, math.nan
+    middle = float(np.median(pitch))
+    semitones = 12 * np.log2(pitch / middle)
+    semitones = semitones - 12 * np.round(semitones / 12) * (np.abs(semitones) > 9)
+    low, high = np.percentile(semitones, [10, 90])
+    return middle, float(high - low)
 
 
 def _median_pitch(features: VoiceFeatures, mask: NDArray[np.bool_]) -> float:

@@ -33,8 +33,11 @@ FEATURES: Final = (
     "child_initiatives",
     "adult_waits",
     "adult_receives",
+    "voice_warmth",
     "looking_at_same_place",
     "adult_follows_child_look",
+    "hands_in_shared_space",
+    "turns_in_activity",
     "movement_synchrony",
     "faces_seen",
     "voices_heard",
@@ -50,8 +53,10 @@ _LEVELS: Final = (
     "child_smile",
     "shared_smile",
     "adult_receives",
+    "voice_warmth",
     "looking_at_same_place",
     "adult_follows_child_look",
+    "hands_in_shared_space",
 )
 # Two child initiatives a minute or more (1.0).
 _MANY_INITIATIVES_PER_MIN: Final = 2.0
@@ -194,6 +199,12 @@ def feature_table(
     with np.errstate(invalid="ignore", divide="ignore"):
         for name in ("taking_turns", "taking_turns_face_to_face"):
             columns[name] = hearing * sums(name).sum(first, last) / np.maximum(count, 1)
+    # Turns with the hands: the same share, where the hands of both were seen at all.
+    handled = sums("turns_in_activity")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        columns["turns_in_activity"] = np.where(
+            handled.seen(first, last) > 0, handled.sum(first, last) / np.maximum(count, 1), np.nan
+        )
     adult, child = spoken.sum(first, last), sums("child_speaks").sum(first, last)
     with np.errstate(invalid="ignore", divide="ignore"):
         columns["turn_balance"] = hearing * np.where(

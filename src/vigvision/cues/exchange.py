@@ -122,18 +122,18 @@ def floor_passes(
 
 
 def responded_within(
-    initiatives: list[Initiative], grid: Grid, signal: Series, within_s: float, level: float
+    acts: list[float], grid: Grid, signal: Series, within_s: float, level: float
 ) -> Series:
-    """1 at each child initiative the adult answered by ``signal`` ≥ ``level`` within ``within_s``.
+    """1 at each act of the child the adult answered by ``signal`` ≥ ``level`` within ``within_s``.
 
-    0 at initiatives without such an answer, NaN between initiatives and where the signal
-    was not seen at all in the window.
+    0 at acts without such an answer, NaN between acts and where the signal was not seen
+    at all after the act.
     """
     out = np.full(len(grid), np.nan)
-    for initiative in initiatives:
-        window = (grid.t >= initiative.t) & (grid.t < initiative.t + within_s)
+    for t in acts:
+        window = (grid.t >= t) & (grid.t < t + within_s)
         seen = signal[window][np.isfinite(signal[window])]
-        index = int(initiative.t // grid.step)
+        index = int(t // grid.step)
         if len(seen) and 0 <= index < len(out):
             out[index] = float(np.any(seen >= level))
     return out

@@ -31,12 +31,15 @@ class Grid:
 def sample(
     grid: Grid, observations: Observations, person: int, column: str, reach_s: float
 ) -> Series:
-    """A person's ``column`` at each instant: the nearest analysed frame within ``reach_s``.
+    """A person's ``column`` at each instant: the nearest observation of it within ``reach_s``.
 
-    NaN where the person was not seen that close in time: a gap in sight stays a gap.
+    NaN where it was not observed that close in time: a gap in sight stays a gap. (Some
+    columns are observed in fewer frames than the person is seen: the body pose, the hands.)
     """
     rows = observations.of_person(person)
-    times, values = rows["t"], rows[column].astype(np.float64)
+    values = rows[column].astype(np.float64)
+    observed = np.isfinite(values)
+    times, values = rows["t"][observed], values[observed]
     out = np.full(len(grid), np.nan)
     if len(times) == 0:
         return out

@@ -38,7 +38,17 @@ def pairs_of(people: list[PersonSummary], observations: Observations | None = No
     adults = [p.person for p in present if p.role == "adult"]
     children = [p.person for p in present if p.role == "child"]
     if adults and children:
-        return [Pair(a, c, True) for a in adults for c in children]
+        known = [Pair(a, c, True) for a in adults for c in children]
+        if observations is None or len(known) <= MAX_PAIRS:
+            return known
+        # A class: the adult-child pairs seen together longest (a crowd must not stall).
+        seen_with = _frames_together(observations)
+
+        def frames(pair: Pair) -> int:
+            return seen_with.get((min(pair.adult, pair.child), max(pair.adult, pair.child)), 0)
+
+        longest = sorted(known, key=lambda pair: -frames(pair))
+        return sorted(longest[:MAX_PAIRS], key=lambda pair: (pair.adult, pair.child))
     if observations is None:
         ranked = sorted(present, key=lambda p: -p.frames)
         if len(ranked) < 2:
@@ -55,6 +65,13 @@ def pairs_of(people: list[PersonSummary], observations: Observations | None = No
 MIN_FRAMES_TOGETHER = 25
 # ... and at most this many pairs are followed (the ones seen together the longest).
 MAX_PAIRS = 6
+
+
+def possible_pairs(people: list[PersonSummary]) -> int:
+    """How many pairs the people seen could form (adult with child where roles are known)."""
+    adults = sum(p.role == "adult" for p in people)
+    children = sum(p.role == "child" for p in people)
+    return adults * children if adults and children else len(people) * (len(people) - 1) // 2
 
 
 def _frames_together(observations: Observations) -> dict[tuple[int, int], int]:

@@ -27,14 +27,19 @@ _SAMPLES: Final = 33
 _INTO_PICTURE: Final = 0.25
 # Rays passing within this (face sizes) look at one place; at twice it, at two places.
 _SAME_PLACE: Final = 1.0
-# A place this near a face (face sizes) is that person: looking at each other is another cue.
+# Two looks meeting this near a face (face sizes) from nearly opposite directions (at least
+# this many degrees apart) are looking at each other, another cue. Less opposite, they meet
+# on something the person holds or bends over (a book on the lap, a toy in the hands).
 _NEAR_FACE: Final = 1.5
+_OPPOSITE_DEG: Final = 135.0
 # Instants (grid cells) compared at a time: memory stays small on long films.
 _BLOCK: Final = 2048
 
 
 def look_direction(gaze: Series, head: Series) -> Series:
-    """Where someone looks: the gaze (head and eyes) where the eyes were seen, else the head."""
+    """Where someone looks sideways: the gaze (head and eyes) where the eyes were seen, else
+    the head. (Up and down, only the head is used: looking down, the eyelids follow the eyes
+    and hide the iris, so the eyes' vertical direction is not seen.)"""
     return np.where(np.isfinite(gaze), gaze, head)
 
 
@@ -85,13 +90,18 @@ def _same_place(starts: list[NDArray[np.float64]], looks: list[NDArray[np.float6
     rows = np.arange(len(gaps))
     closest = gaps[rows, i, j]
     place = (rays[0][rows, i] + rays[1][rows, j]) / 2
-    at_a_face = np.minimum(
+    near_a_face = np.minimum(
         np.linalg.norm(place - starts[0], axis=1), np.linalg.norm(place - starts[1], axis=1)
     )
     with np.errstate(invalid="ignore"):
+        units = [
+            look / np.maximum(length, 1e-9)[:, None]
+            for look, length in zip(looks, into, strict=True)
+        ]
+        opposite = np.sum(units[0] * units[1], axis=1) <= np.cos(np.radians(_OPPOSITE_DEG))
         level = np.clip(1.0 - (closest - _SAME_PLACE) / _SAME_PLACE, 0.0, 1.0)
         level = np.where((into[0] < _INTO_PICTURE) | (into[1] < _INTO_PICTURE), 0.0, level)
-        level = np.where(at_a_face < _NEAR_FACE, 0.0, level)
+        level = np.where((near_a_face < _NEAR_FACE) & opposite, 0.0, level)
     return np.where(seen, level, np.nan)
 
 

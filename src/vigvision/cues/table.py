@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vigvision.cues import attention, exchange, shared
+from vigvision.cues import attention, exchange, hands, shared, warmth
 from vigvision.cues.grid import Grid, Series, sample, unheard
 from vigvision.cues.pairs import Pair
 from vigvision.observations import Observations
@@ -18,9 +18,16 @@ from vigvision.turns import Said, Speech, Turn
 
 # The observation of a person counts for an instant this far away at most (seconds).
 _REACH_S = 0.3
+# Hands are read with the body pose, every 2 s while they are near someone else's
+# (perception.hands_every_s): a reading counts for the second either side of it.
+_HANDS_REACH_S = 1.0
+# Turns with the hands go on within this many seconds of passing (either side).
+_HAND_TURN_REACH_S = 3.0
 # A child initiative: the child speaks first after this much silence (seconds).
 _INITIATIVE_PAUSE_S = 1.0
-# An adult's smile or nod within this long after a child initiative receives it (seconds).
+# An adult's smile or nod within this long after the child acts (speaks after a pause,
+# turns to look somewhere, moves their hands) receives it (seconds). Acts closer together
+# than this are one.
 _RECEIVE_WITHIN_S = 2.0
 _SMILING = 0.4
 _NODDING_DEG_S = 25.0
@@ -42,7 +49,7 @@ _HEARD = (
     "child_speaks",
     "child_initiative",
     "adult_waits_s",
-    "adult_receives",
+    "voice_warmth",
 )
 
 
@@ -59,7 +66,16 @@ class PairCues:
         return float(np.isfinite(self.cues[name]).mean()) if len(self.grid) else 0.0
 
 
-def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid) -> PairCues:
+def pair_cues(
+    pair: Pair,
+    observations: Observations,
+    speech: Speech,
+    grid: Grid,
+    *,
+    short_sounds_are_turns: bool = False,
+) -> PairCues:
+    """The cues of one pair. ``short_sounds_are_turns``: a sound too short to be more than
+    "mm" between adults still takes a turn (a baby's coo answered: proto-conversation)."""
     # Each person's rows are picked once: every cue samples a column of them.
     rows = {person: observations.of_person(person) for person in (pair.adult, pair.child)}
 
@@ -90,14 +106,39 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
     # Where each looks, from the middle of their face, in face sizes (see cues.shared).
     at = {p: (centre_x[p] / face_w, centre_y[p] / face_h) for p in (a, c)}
     look = {
-        p: (
-            shared.look_direction(of(p, "gaze_dx"), of(p, "facing_dx")),
-            shared.look_direction(of(p, "gaze_dy"), of(p, "facing_dy")),
-        )
+        p: (shared.look_direction(of(p, "gaze_dx"), of(p, "facing_dx")), of(p, "facing_dy"))
         for p in (a, c)
     }
     same_place = shared.looking_at_same_place(at[a], look[a], at[c], look[c])
     cues["looking_at_same_place"] = same_place
+    hands_of = {
+        p: [
+            (
+                sample(grid, rows[p], p, f"{side}_hand_x", _HANDS_REACH_S) / face_w,
+                sample(grid, rows[p], p, f"{side}_hand_y", _HANDS_REACH_S) / face_h,
+            )
+            for side in ("left", "right")
+        ]
+        for p in (a, c)
+    }
+    hands_shared = hands.hands_in_shared_space(hands_of[a], hands_of[c])
+    cues["hands_in_shared_space"] = hands_shared
+    hand_motion = {p: of(p, "hand_motion") for p in (a, c)}
+    hand_turns = hands.in_shared_space(
+        hands.hand_turns(grid, hand_motion[a], hand_motion[c]), grid, hands_shared
+    )
+    child_looks = shared.look_shifts(grid, look[c])
+    # Observable where both people's hands were seen sharing a space or apart.
+    cues["turns_in_activity"] = np.where(
+        np.isfinite(hands_shared) & np.isfinite(hand_motion[a]) & np.isfinite(hand_motion[c]),
+        exchange.around_events(grid, hand_turns, _HAND_TURN_REACH_S, True),
+        np.nan,
+    )
+    cues["hand_turn"] = np.where(
+        np.isfinite(cues["turns_in_activity"]),
+        exchange.events_on_grid(grid, hand_turns, True),
+        np.nan,
+    )
     # Whose each stretch of speech is: "adult"/"child" (or "first"/"second" with roles
     # unknown), None for anyone else's.
     names = ("adult", "child") if pair.roles_known else ("first", "second")
@@ -111,7 +152,9 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
     adult_speaks = _speaking_side(grid, speech, side_of, names[0])
     child_speaks = _speaking_side(grid, speech, side_of, names[1])
     # The floor passing between the two of them: never a voice relabelled, nor a "mm".
-    passes = exchange.floor_passes(speech.turns, side_of, _BACKCHANNEL_S)
+    passes = exchange.floor_passes(
+        speech.turns, side_of, 0.0 if short_sounds_are_turns else _BACKCHANNEL_S
+    )
     cues["turn_exchange"] = exchange.events_on_grid(grid, [p.t for p in passes], speech.observable)
     cues["overlapping_speech"] = exchange.events_on_grid(
         grid, [p.t for p in passes if p.overlapping], speech.observable
@@ -152,15 +195,23 @@ def pair_cues(pair: Pair, observations: Observations, speech: Speech, grid: Grid
         cues["adult_waits_s"] = exchange.at_events(
             grid, [(i.t, i.answered_after_s) for i in initiatives]
         )
-        warmth = np.fmax(adult_smile / _SMILING, of(a, "nod_speed") / _NODDING_DEG_S)
+        # The adult's voice, livelier than their own usual (their stretches of speech).
+        adult_said = [said for said in speech.segments if side_of(said) == names[0]]
+        cues["voice_warmth"] = exchange.at_events(grid, warmth.voice_warmth(adult_said))
+        # The adult's smile or nod in reply to the child acting, with words or without.
+        hand_moves = [
+            start
+            for who, start, _ in hands.hand_bouts(grid, hand_motion[a], hand_motion[c])
+            if who == 2
+        ]
+        acts = _apart([i.t for i in initiatives] + child_looks + hand_moves, _RECEIVE_WITHIN_S)
+        smile_or_nod = np.fmax(adult_smile / _SMILING, of(a, "nod_speed") / _NODDING_DEG_S)
         cues["adult_receives"] = exchange.responded_within(
-            initiatives, grid, warmth, _RECEIVE_WITHIN_S, 1.0
+            acts, grid, smile_or_nod, _RECEIVE_WITHIN_S, 1.0
         )
         # Following the child's lead without words: the adult comes to look where the
         # child has just turned to look.
-        cues["adult_follows_child_look"] = shared.follows_look(
-            grid, shared.look_shifts(grid, look[c]), same_place
-        )
+        cues["adult_follows_child_look"] = shared.follows_look(grid, child_looks, same_place)
     # Under music or steady noise nobody can be heard speaking: not silence, not observed.
     unheard_here = unheard(grid, speech)
     for name in _HEARD:
@@ -202,6 +253,15 @@ def _speaking_side(
         if side_of(segment) == side:
             out[(grid.t >= segment.start) & (grid.t < segment.end)] = 1.0
     return out
+
+
+def _apart(times: list[float], gap_s: float) -> list[float]:
+    """The times in order, each at least ``gap_s`` after the one kept before it."""
+    kept: list[float] = []
+    for t in sorted(times):
+        if not kept or t - kept[-1] >= gap_s:
+            kept.append(t)
+    return kept
 
 
 def _mean_of(first: Series, second: Series) -> Series:

@@ -21,6 +21,9 @@ Image = NDArray[np.uint8]
 Box = NDArray[np.float64]
 
 LEFT_SHOULDER, RIGHT_SHOULDER = 11, 12  # the person's own left and right
+LEFT_ELBOW, RIGHT_ELBOW = 13, 14
+# Wrist, pinky, index and thumb knuckles of each hand: their middle is where the hand is.
+LEFT_HAND, RIGHT_HAND = (15, 17, 19, 21), (16, 18, 20, 22)
 _MIN_VISIBILITY: Final = 0.5
 
 
@@ -39,6 +42,31 @@ class BodyReading:
     @property
     def seen(self) -> bool:
         return math.isfinite(self.shoulder_width)
+
+    @property
+    def hands(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The middle of the person's own left and right hand (NaN where the hand is unseen)."""
+        return hand_at(self.keypoints, LEFT_HAND), hand_at(self.keypoints, RIGHT_HAND)
+
+    @property
+    def forearms(self) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+        """(elbow, hand) of each arm whose hand is seen: where the hands' movement shows."""
+        out = []
+        for elbow, hand in ((LEFT_ELBOW, LEFT_HAND), (RIGHT_ELBOW, RIGHT_HAND)):
+            at = hand_at(self.keypoints, hand)
+            if math.isfinite(at[0]):
+                joint = self.keypoints[elbow]
+                seen = joint[3] >= _MIN_VISIBILITY
+                out.append(((float(joint[0]), float(joint[1])) if seen else at, at))
+        return out
+
+
+def hand_at(keypoints: Points, hand: tuple[int, ...]) -> tuple[float, float]:
+    """The middle of a hand's knuckles, or NaN when the model does not see its wrist."""
+    if keypoints[hand[0], 3] < _MIN_VISIBILITY:
+        return NAN, NAN
+    middle = keypoints[list(hand), :2].mean(axis=0)
+    return float(middle[0]), float(middle[1])
 
 
 def torso_facing(keypoints: Points) -> float:
