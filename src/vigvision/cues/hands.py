@@ -32,7 +32,7 @@ _NEXT_WITHIN_S: Final = 3.0
 # Hand motion is averaged over this long (seconds): a move is one bout, not flickers.
 _SMOOTH_S: Final = 0.6
 # Levels of hands_in_shared_space that count as hands on one thing.
-_TOGETHER: Final = 0.5
+TOGETHER: Final = 0.5
 
 Hand = tuple[Series, Series]
 
@@ -117,4 +117,4 @@ def _bouts(side: NDArray[np.int8], min_cells: int) -> list[tuple[int, int, int]]
 def in_shared_space(turns: list[float], grid: Grid, shared: Series) -> list[float]:
     """The hands' turns taken while their hands share a space (the game, not two tasks)."""
     index = np.clip(np.round(np.asarray(turns) / grid.step).astype(int), 0, len(grid) - 1)
-    return [t for t, i in zip(turns, index, strict=True) if shared[i] >= _TOGETHER]
+    return [t for t, i in zip(turns, index, strict=True) if shared[i] >= TOGETHER]

@@ -128,9 +128,12 @@ def pair_cues(
         hands.hand_turns(grid, hand_motion[a], hand_motion[c]), grid, hands_shared
     )
     child_looks = shared.look_shifts(grid, look[c])
-    # Observable where both people's hands were seen sharing a space or apart.
+    # Observable where both people's hands were seen sharing a space: without a shared
+    # activity there are no turns in it to take.
+    with np.errstate(invalid="ignore"):
+        sharing = hands_shared >= hands.TOGETHER
     cues["turns_in_activity"] = np.where(
-        np.isfinite(hands_shared) & np.isfinite(hand_motion[a]) & np.isfinite(hand_motion[c]),
+        sharing & np.isfinite(hand_motion[a]) & np.isfinite(hand_motion[c]),
         exchange.around_events(grid, hand_turns, _HAND_TURN_REACH_S, True),
         np.nan,
     )
