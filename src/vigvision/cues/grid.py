@@ -53,6 +53,19 @@ def sample(
     return out
 
 
+def apart(times: list[float], gap_s: float) -> list[float]:
+    """The times in order, each at least ``gap_s`` after the one kept before it.
+
+    >>> apart([3.0, 1.0, 1.5, 2.9], gap_s=1.0)
+    [1.0, 2.9]
+    """
+    kept: list[float] = []
+    for t in sorted(times):
+        if not kept or t - kept[-1] >= gap_s:
+            kept.append(t)
+    return kept
+
+
 def unheard(grid: Grid, speech: Speech) -> NDArray[np.bool_]:
     """True where voices could not be heard: no sound track, or music or steady noise."""
     if not speech.observable:

@@ -60,19 +60,20 @@ def hands_in_shared_space(first: list[Hand], second: list[Hand]) -> Series:
     return np.where(seen, level, np.nan)
 
 
-def hand_turns(grid: Grid, first_motion: Series, second_motion: Series) -> list[float]:
-    """Times at which the hands' turn passes: one person's hands act, then the other's.
+Bout = tuple[int, float, float]
+"""(who, start, end): 1 for the first person, 2 for the second."""
 
-    The turn passes when a bout of one (see ``hand_bouts``) is followed by a bout of the
-    other within 3 s.
+
+def hand_turns(bouts: list[Bout]) -> list[float]:
+    """Times at which the hands' turn passes: a bout of one person's hands (``hand_bouts``)
+    followed by a bout of the other's within 3 s.
 
     >>> grid = Grid.over(8.0, 0.2)
     >>> first = np.where((grid.t >= 1) & (grid.t < 2.5), 0.2, 0.0)
     >>> second = np.where((grid.t >= 3.5) & (grid.t < 5), 0.2, 0.0)
-    >>> [round(t, 1) for t in hand_turns(grid, first, second)]
+    >>> [round(t, 1) for t in hand_turns(hand_bouts(grid, first, second))]
     [3.4]
     """
-    bouts = hand_bouts(grid, first_motion, second_motion)
     return [
         start
         for (who, _, end), (next_who, start, _) in pairwise(bouts)
@@ -80,11 +81,8 @@ def hand_turns(grid: Grid, first_motion: Series, second_motion: Series) -> list[
     ]
 
 
-def hand_bouts(
-    grid: Grid, first_motion: Series, second_motion: Series
-) -> list[tuple[int, float, float]]:
-    """Stretches in which one person's hands move and the other's are still: (who, start,
-    end), ``who`` 1 for the first person, 2 for the second."""
+def hand_bouts(grid: Grid, first_motion: Series, second_motion: Series) -> list[Bout]:
+    """Stretches in which one person's hands move and the other's are still."""
     cells = max(1, round(_SMOOTH_S / grid.step))
     kernel = np.ones(cells) / cells
     moving = [

@@ -17,7 +17,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from vigvision.cues.grid import Grid, Series
+from vigvision.cues.grid import Grid, Series, apart
 
 # A look reaches this far into the picture (face sizes): a table, a book, a toy nearby.
 _REACH: Final = 8.0
@@ -132,12 +132,8 @@ def look_shifts(grid: Grid, look: tuple[Series, Series]) -> list[float]:
         turned = np.abs((angle[lag:] - angle[:-lag] + 180.0) % 360.0 - 180.0)
         into = np.hypot(dx, dy)[lag:] >= _INTO_PICTURE
     moved = np.flatnonzero((turned >= _SHIFT_DEG) & into) + lag
-    shifts: list[float] = []
-    for index in moved:
-        t = float(grid.t[index])  # the first instant of the new direction
-        if not shifts or t - shifts[-1] >= _FOLLOW_S:
-            shifts.append(t)
-    return shifts
+    # Each at the first instant of the new direction.
+    return apart([float(grid.t[index]) for index in moved], _FOLLOW_S)
 
 
 def follows_look(grid: Grid, shifts: list[float], same_place: Series) -> Series:

