@@ -26,6 +26,8 @@ from vigvision.windows import feature_matrix, movement_synchrony
 _SAYS: Final = 0.4
 # A level is put into words only if it was observed for this share of the moment or more.
 OBSERVED: Final = 0.6
+# Hands are on the same thing from this mean level of hands_in_shared_space on.
+_HANDS_TOGETHER: Final = 0.6
 # "throughout" from this mean level on.
 _THROUGHOUT: Final = 0.75
 # A principle whose features reach this on average (0-1) is evidenced by the window.
@@ -153,7 +155,8 @@ def describe(
                 "adult_speaks",
             )
         )
-    level("hands_in_shared_space", _SAYS, "their hands are on the same thing {how}")
+    # Said only where their hands are mostly within about a face size of each other.
+    level("hands_in_shared_space", _HANDS_TOGETHER, "their hands are on the same thing {how}")
     count("hand_turn", "they take turns with their hands {n}", "turns_in_activity", at_least=2)
     count("turn_exchange", "the turn passes between them {n}", "turn_exchange", at_least=2)
     heard = seen("turn_exchange")

@@ -17,8 +17,9 @@ from numpy.typing import NDArray
 
 from vigvision.cues.grid import Grid, Series
 
-# Hands this near (face sizes) are on one thing; at twice it they are apart.
-_SHARED: Final = 1.5
+# Hands this near (face sizes) are on one thing (a toy, a page is about a face wide); at
+# twice it they are apart.
+_SHARED: Final = 1.0
 # A person's hands move when this share of their hand region changes (motion energy):
 # well above sensor noise, below the change of a hand moving a piece or turning a page.
 _MOVING: Final = 0.04
@@ -38,7 +39,7 @@ Hand = tuple[Series, Series]
 
 
 def hands_in_shared_space(first: list[Hand], second: list[Hand]) -> Series:
-    """0 … 1: a hand of each person on one thing (1 within 1.5 face sizes, 0 at 3 or more).
+    """0 … 1: a hand of each person on one thing (1 within a face size, 0 at 2 or more).
 
     ``first`` and ``second``: each person's hands (x, y in face sizes). NaN where either
     person has no hand seen.
