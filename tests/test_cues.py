@@ -112,7 +112,9 @@ def test_the_adult_smiles_in_reply_when_the_child_turns_to_look() -> None:
         adult=[(0.0, DOWN_RIGHT)], child=[(0.0, DOWN_RIGHT), (3.0, DOWN_LEFT)]
     )
     adult = people["person"] == 1
-    for smiles_from, replied in ((3.6, 1.0), (5.5, 0.0)):
+    # A smile from 3.6 s replies; one only at 5.5 s is too late; one there all along is not
+    # a reply to anything.
+    for smiles_from, replied in ((3.6, 1.0), (5.5, 0.0), (0.0, 0.0)):
         smile = np.where(adult & (people["t"] >= smiles_from), 0.8, 0.0)
         cues = pair_cues(pair, people.with_column("smile", smile), SILENT_FILM, grid).cues
         assert np.nansum(cues["adult_receives"]) == replied

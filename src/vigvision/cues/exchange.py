@@ -127,7 +127,7 @@ def responded_within(
     """1 at each act of the child the adult answered by ``signal`` ≥ ``level`` within ``within_s``.
 
     0 at acts without such an answer, NaN between acts and where the signal was not seen
-    at all after the act.
+    at all after the act. A smile already there when the child acts is not a reply to it.
     """
     out = np.full(len(grid), np.nan)
     for t in acts:
@@ -135,5 +135,6 @@ def responded_within(
         seen = signal[window][np.isfinite(signal[window])]
         index = int(t // grid.step)
         if len(seen) and 0 <= index < len(out):
-            out[index] = float(np.any(seen >= level))
+            already = index > 0 and signal[index - 1] >= level
+            out[index] = float(np.any(seen >= level) and not already)
     return out
