@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from benchmarks._common import HOME_SPEECH, overlaps_found, share_kept, voice_activity_f1
-from pyannote.core import Segment
+from pyannote.core import Segment, Timeline
 from pyannote.metrics.diarization import DiarizationErrorRate
 
 from tests.films import make_film, write_sound
@@ -182,3 +182,23 @@ def test_music_under_the_picture_is_not_taken_for_people_talking(
 def test_real_speech_is_never_taken_for_music(media: Path) -> None:
     for name in ("two_speaker_phone_call.wav", "four_speaker_meeting.wav"):
         assert not analyse_speech(media / name, load_settings()).unclear
+
+
+def test_talk_after_loud_music_is_heard_again_within_seconds(media: Path, tmp_path: Path) -> None:
+    # The listening model's memory could stay stuck on "not speech" for a minute after loud
+    # music (0% of this talk was heard); it starts afresh every 10 s, so the home
+    # conversation that follows is heard again from 10 s after the music at the latest.
+    music = AudioReader(media / "adult_talking_head.mp4").read().samples
+    home = AudioReader(media / "home_adult_child_voices.wav").read().samples
+    track = np.concatenate([np.resize(music, 20 * 16000), home, home]).astype(np.float32)
+    speech = analyse_speech(write_sound(tmp_path / "music_then_home.wav", track), load_settings())
+    clip_s = len(home) / 16000
+    marked = Timeline(
+        [
+            Segment(s.start + 20 + r * clip_s, s.end + 20 + r * clip_s)
+            for r in (0, 1)
+            for s in HOME_SPEECH
+        ]
+    )
+    ten_s_after = marked.crop(Segment(30.0, 20 + 2 * clip_s))
+    assert share_kept(ten_s_after, speech.speech) >= 0.85
