@@ -6,6 +6,10 @@ Observes each clip of ../shared/media named below, hears its sound if it has any
 each pair prints the mean level (0-1) of each cue of a shared activity and the share of
 the clip in which it could be observed ("seen"). There are no labelled VIG films here:
 what each clip shows is written beside it, and the figures are read against that.
+
+Then ``imitation`` on films composed of adult_laughing_expressive.mp4 beside a mirrored copy
+of itself 1.5 s later (a repeat), at the same time (moving together, not a repeat), and
+beside child_face_closeup.mp4 (unrelated): its mean above chance for each.
 """
 
 from __future__ import annotations
@@ -17,13 +21,17 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import tempfile
+
 import numpy as np
 
 from benchmarks._common import MEDIA, run_quietly
-from vigvision.config import load_settings
+from vigvision.compose import load_clip
+from vigvision.config import Settings, load_settings
 from vigvision.cues.grid import Grid
 from vigvision.cues.pairs import pairs_of
 from vigvision.cues.table import pair_cues
+from vigvision.film import FilmWriter
 from vigvision.observe import observe_film
 from vigvision.turns import Speech, analyse_speech
 
@@ -42,6 +50,7 @@ CUES = (
     "hands_in_shared_space",
     "turns_in_activity",
     "hand_turn",
+    "imitation",
 )
 # Events are counted, levels averaged.
 EVENTS = {"adult_follows_child_look", "hand_turn"}
@@ -85,6 +94,43 @@ def main() -> None:
                 else:
                     parts.append(f"{name} - (seen 0%)")
             print(f"    {pair.name}: " + ", ".join(parts))
+
+    imitation(settings)
+
+
+def imitation(settings: Settings) -> None:
+    """``imitation`` where the right person repeats the left 1.5 s later, does it at once,
+    or is someone else."""
+    if not (MEDIA / "adult_laughing_expressive.mp4").exists():
+        print(f"imitation: adult_laughing_expressive.mp4 not in {MEDIA}, skipped")
+        return
+    side, fps = 300, 25.0
+    left = load_clip(MEDIA / "adult_laughing_expressive.mp4", side=side, fps=fps)
+    other = load_clip(MEDIA / "child_face_closeup.mp4", side=side, fps=fps)
+    later = round(1.5 * fps)
+    beside = {
+        "a mirrored copy 1.5 s later (a repeat)": lambda i: left.frames[max(0, i - later)][:, ::-1],
+        "a mirrored copy at the same time": lambda i: left.frames[i][:, ::-1],
+        "an unrelated child": lambda i: other.frames[i % len(other.frames)],
+    }
+    # A gap between them: each one's movement is measured around their own face only.
+    gap = np.full((side, 680, 3), 90, np.uint8)
+    with tempfile.TemporaryDirectory() as folder:
+        for what, right in beside.items():
+            path = Path(folder) / "imitation.mp4"
+            with FilmWriter(path, width=2 * side + gap.shape[1], height=side, fps=fps) as film:
+                for i in range(len(left.frames)):
+                    frame = np.concatenate([left.frames[i], gap, right(i)], axis=1)
+                    film.add_frame(np.ascontiguousarray(frame))
+            observed = observe_film(path, settings)
+            grid = Grid.over(observed.info.duration_s, settings.suggest.grid_step_s)
+            silent = Speech(observable=False, duration_s=observed.info.duration_s)
+            levels = [
+                np.nanmean(pair_cues(pair, observed.observations, silent, grid).cues["imitation"])
+                for pair in pairs_of(observed.people, observed.observations)
+            ]
+            shown = ", ".join(f"{level:.2f}" for level in levels) or "no pair"
+            print(f"imitation, a laughing adult beside {what}: {shown}")
 
 
 if __name__ == "__main__":

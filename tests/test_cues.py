@@ -333,3 +333,65 @@ def test_the_adult_is_still_while_the_child_acts() -> None:
     assert attention.acting(speaks, motion).tolist() == [1.0] * 10 + [0.0] * 5
     unseen_unheard = attention.acting(np.full(3, np.nan), np.full(3, np.nan))
     assert np.isnan(unseen_unheard).all()
+
+
+def two_people_moving(adult: np.ndarray, child: np.ndarray) -> Observations:
+    """Adult on the left, child on the right, with the motion energy given every 0.2 s."""
+    rows = []
+    for i, moves in enumerate(zip(adult, child, strict=True)):
+        for person, x in ((1, 0.2), (2, 0.7)):
+            rows.append(
+                {"t": i * 0.2, "frame": i, "person": person, "x": x, "y": 0.3, "w": 0.1}
+                | {"h": 0.15, "motion": moves[person - 1]}
+            )
+    return Observations.from_rows(rows)
+
+
+def test_the_adult_repeats_what_the_child_has_just_done() -> None:
+    (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
+    grid = Grid.over(90.0, 0.2)
+    rng = np.random.default_rng(5)
+
+    def gestures(every: int = 20) -> np.ndarray:  # now and then a gesture of about a second
+        bursts = np.zeros(len(grid))
+        for start in rng.choice(np.arange(10, len(grid) - 20, every), 12, replace=False):
+            bursts[start : start + 5] = 0.3 + 0.3 * rng.random()
+        return bursts + 0.02 * rng.random(len(grid))
+
+    child = gestures()
+    two_s_later = np.roll(child, 10)
+    cues = pair_cues(pair, two_people_moving(two_s_later, child), SILENT_FILM, grid).cues
+    assert np.nansum(cues["adult_repeats_child"]) == 12  # every gesture of the child
+    assert np.nanmean(cues["adult_repeats_child"]) == 1.0
+    assert np.nanmax(cues["imitation"]) > 0.5  # far more often than by chance
+    # Each gesturing on their own: repeats no more often than by chance.
+    anywhere = gestures(every=1)
+    cues = pair_cues(pair, two_people_moving(anywhere, child), SILENT_FILM, grid).cues
+    assert abs(float(np.nanmean(cues["imitation"]))) < 0.2
+    # Gesturing at the same time is moving together, not repeating.
+    at_once = child + 0.02 * rng.random(len(grid))
+    cues = pair_cues(pair, two_people_moving(at_once, child), SILENT_FILM, grid).cues
+    assert np.nansum(cues["adult_repeats_child"]) == 0
+
+
+def test_a_group_moment_needs_each_child_in_view_reached() -> None:
+    from vigvision.cues.group import group_moments
+    from vigvision.cues.pairs import Pair
+    from vigvision.cues.table import PairCues
+
+    grid = Grid.over(30.0, 0.2)
+
+    def child_of_the_adult(child: int, turns_at: list[float]) -> PairCues:
+        passes = np.zeros(len(grid))
+        passes[[round(t / 0.2) for t in turns_at]] = 1.0
+        seen = np.full(len(grid), 0.5)  # closeness: in view throughout
+        cues = {"closeness": seen, "turn_exchange": passes}
+        return PairCues(Pair(1, child, True), grid, cues)
+
+    talking_with_both = [child_of_the_adult(2, [3.0, 9.0]), child_of_the_adult(3, [6.0])]
+    (moment,) = group_moments(talking_with_both, length_s=10.0, step_s=1.0)
+    assert [c.child for c in moment.children] == [2, 3] and moment.start_s <= 3.0
+    assert "each of the 2 children gets a turn" in moment.sentence()
+    # Only one child is talked with: a pair's moment, not the group's.
+    one_left_out = [child_of_the_adult(2, [3.0, 9.0]), child_of_the_adult(3, [])]
+    assert group_moments(one_left_out, length_s=10.0, step_s=1.0) == []

@@ -14,7 +14,14 @@ from pyannote.core import Segment, Timeline
 
 from tests.test_cli import vigvision
 from vigvision.claims import false_claims
-from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
+from vigvision.compose import (
+    TAKING_TURNS,
+    Clip,
+    Talk,
+    conversation_in_a_row,
+    load_clip,
+    side_by_side_conversation,
+)
 from vigvision.config import load_settings
 from vigvision.cues.grid import Grid
 from vigvision.cues.pairs import Pair
@@ -224,3 +231,32 @@ def test_a_claim_the_table_does_not_bear_out_is_caught(tmp_path: Path) -> None:
         "'they face each other throughout'",
         "'the turn passes 3 times'",
     ]
+
+
+def test_a_group_where_each_child_gets_a_turn_is_named(tmp_path: Path) -> None:
+    from tests.conftest import MEDIA
+
+    if not MEDIA.is_dir():
+        pytest.skip(f"real media folder {MEDIA} is absent")
+    adult = load_clip(MEDIA / "adult_talking_head_2.mp4")
+    child = load_clip(MEDIA / "child_face_closeup.mp4")
+    other_child = Clip([f[:, ::-1].copy() for f in child.frames], child.fps, child.sound)
+    # The adult speaks, then the child in the middle, the adult, the child on the right...
+    talks = [
+        Talk(who, start, 2.5)
+        for who, start in [(0, 0.0), (1, 0.5), (0, 2.5), (2, 3.0), (0, 5.0), (1, 5.5)] * 2
+    ]
+    film = tmp_path / "group.mp4"
+    conversation_in_a_row([adult, child, other_child], talks, film)
+    done = suggest_into(tmp_path / "out", film, "--adult", "left", "--max-len", "12")
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "out" / "candidates.json").read_text())
+    assert len(data["pairs"]["analysed"]) == 2  # the adult with each child
+    assert {c["pair"] for c in data["candidates"]} <= set(data["pairs"]["analysed"])
+    (group, *_) = data["groups"]
+    assert len(group["children"]) == 2
+    assert all(child["turn_passes"] >= 1 for child in group["children"])
+    assert group["explanation"] == (
+        "The adult's attention goes round the group: each of the 2 children gets a turn."
+    )
+    assert "attention goes round the group" in done.stderr

@@ -395,6 +395,12 @@ def _suggest_into(
         click.echo(str(path))
     if not app.quiet:
         Console(stderr=True).print(_candidates_table(suggestions))
+        for group in suggestions.groups:
+            click.echo(
+                f"{_clock(group.start_s)}-{_clock(group.end_s)} (adult {group.adult} with "
+                f"children {', '.join(str(c.child) for c in group.children)}): {group.sentence()}",
+                err=True,
+            )
         analysed = len(suggestions.cues)
         if suggestions.pairs_possible > analysed:
             click.echo(

@@ -72,24 +72,38 @@ def side_by_side_conversation(
     hold_at_s: tuple[float, float] = (0.0, 0.0),
 ) -> list[tuple[float, float, int]]:
     """Write the conversation film; returns who talked when: (start, end, who)."""
-    clips = (left, right)
-    side = left.frames[0].shape[0]
+    return conversation_in_a_row([left, right], talks, target, hold_at_s)
+
+
+def conversation_in_a_row(
+    clips: list[Clip],
+    talks: list[Talk],
+    target: Path,
+    hold_at_s: tuple[float, ...] | None = None,
+) -> list[tuple[float, float, int]]:
+    """Clips side by side (``Talk.who`` counts from the left), each moving and heard while
+    it talks and held still otherwise; returns who talked when: (start, end, who)."""
+    hold = hold_at_s or (0.0,) * len(clips)
+    first = clips[0]
+    side = first.frames[0].shape[0]
     truth = []
-    with FilmWriter(target, width=2 * side, height=side, fps=left.fps, audio_rate=16000) as film:
+    with FilmWriter(
+        target, width=len(clips) * side, height=side, fps=first.fps, audio_rate=16000
+    ) as film:
         t = 0.0
         for talk in talks:
-            steps = round(talk.duration_s * left.fps)
+            steps = round(talk.duration_s * first.fps)
             for step in range(steps):
-                local = talk.clip_start_s + step / left.fps
-                halves = [
-                    clip.frame_at(local) if who == talk.who else clip.frame_at(hold_at_s[who])
+                local = talk.clip_start_s + step / first.fps
+                tiles = [
+                    clip.frame_at(local) if who == talk.who else clip.frame_at(hold[who])
                     for who, clip in enumerate(clips)
                 ]
-                film.add_frame(np.concatenate(halves, axis=1))
+                film.add_frame(np.concatenate(tiles, axis=1))
             sound = clips[talk.who].sound_between(
                 talk.clip_start_s, talk.clip_start_s + talk.duration_s
             )
             film.add_audio(sound, t=t)
-            truth.append((t, t + steps / left.fps, talk.who))
-            t += steps / left.fps
+            truth.append((t, t + steps / first.fps, talk.who))
+            t += steps / first.fps
     return truth

@@ -238,6 +238,17 @@ def save_suggestions(
             "possible": suggestions.pairs_possible,
         },
         "candidates": [asdict(c) for c in suggestions.candidates],
+        # One adult with several children: stretches in which each child in view is reached.
+        "groups": [
+            {
+                "start_s": g.start_s,
+                "end_s": g.end_s,
+                "adult": g.adult,
+                "children": [asdict(child) for child in g.children],
+                "explanation": g.sentence(),
+            }
+            for g in suggestions.groups
+        ],
     }
     written = [write_json(out_dir / "candidates.json", data)]
 

@@ -19,6 +19,7 @@ from pyannote.core import Segment
 
 from vigvision.config import Settings
 from vigvision.cues.grid import Grid
+from vigvision.cues.group import GroupMoment, group_moments
 from vigvision.cues.pairs import Pair, pairs_of, possible_pairs
 from vigvision.cues.table import PairCues, pair_cues
 from vigvision.errors import ConfigError
@@ -76,6 +77,8 @@ class Suggestions:
     model_kind: str
     pairs_possible: int
     """Pairs the people seen could form: more than ``len(cues)`` in a crowd or a class."""
+    groups: list[GroupMoment]
+    """With one adult and several children: moments when each child in view is reached."""
 
 
 def suggest(
@@ -131,8 +134,13 @@ def suggest(
         )
         for rank_, window in enumerate(chosen, start=1)
     ]
+    longest = max(
+        (n for n in options.window_lengths_s if options.min_len_s <= n <= options.max_len_s),
+        default=options.max_len_s,
+    )
+    groups = group_moments(all_cues, longest, options.window_step_s)
     return Suggestions(
-        observed.info, candidates, all_cues, scorer.kind, possible_pairs(observed.people)
+        observed.info, candidates, all_cues, scorer.kind, possible_pairs(observed.people), groups
     )
 
 

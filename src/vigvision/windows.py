@@ -13,7 +13,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from vigvision.cues.grid import Series
+from vigvision.cues.grid import Series, shifted
 from vigvision.cues.table import PairCues
 
 FEATURES: Final = (
@@ -39,6 +39,7 @@ FEATURES: Final = (
     "hands_in_shared_space",
     "turns_in_activity",
     "movement_synchrony",
+    "imitation",
     "faces_seen",
     "voices_heard",
 )
@@ -57,6 +58,7 @@ _LEVELS: Final = (
     "looking_at_same_place",
     "adult_follows_child_look",
     "hands_in_shared_space",
+    "imitation",
 )
 # Two child initiatives a minute or more (1.0).
 _MANY_INITIATIVES_PER_MIN: Final = 2.0
@@ -95,23 +97,13 @@ class _Sums:
             return np.where(count > 0, self.sum(first, last) / count, np.nan)
 
 
-def _shifted(values: Series, lag: int) -> Series:
-    """``values[i + lag]`` at each i (NaN past either end)."""
-    out = np.full(len(values), np.nan)
-    if lag >= 0:
-        out[: len(values) - lag] = values[lag:]
-    else:
-        out[-lag:] = values[: len(values) + lag]
-    return out
-
-
 def _best_lagged_correlation(
     a: Series, b: Series, first: NDArray[np.int64], last: NDArray[np.int64], lags: range
 ) -> NDArray[np.float64]:
     """Per window [first, last): the highest correlation of a(t) with b(t + lag), any lag."""
     best = np.full(len(first), -np.inf)
     for lag in lags:
-        partner = _shifted(b, lag)
+        partner = shifted(b, lag)
         both = np.isfinite(a) & np.isfinite(partner)
         x, y = np.where(both, a, 0.0), np.where(both, partner, 0.0)
         sums = [

@@ -53,6 +53,20 @@ def sample(
     return out
 
 
+def shifted(values: Series, lag: int) -> Series:
+    """``values[i + lag]`` at each i (NaN past either end).
+
+    >>> shifted(np.array([1.0, 2.0, 3.0]), 1)
+    array([ 2.,  3., nan])
+    """
+    out = np.full(len(values), np.nan)
+    if lag >= 0:
+        out[: max(0, len(values) - lag)] = values[lag:]
+    else:
+        out[-lag:] = values[: len(values) + lag]
+    return out
+
+
 def apart(times: list[float], gap_s: float) -> list[float]:
     """The times in order, each at least ``gap_s`` after the one kept before it.
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vigvision.cues import attention, exchange, hands, shared, warmth
+from vigvision.cues import attention, exchange, hands, imitation, shared, warmth
 from vigvision.cues.grid import Grid, Series, apart, sample, unheard
 from vigvision.cues.pairs import Pair
 from vigvision.observations import Observations
@@ -141,6 +141,13 @@ def pair_cues(
         exchange.events_on_grid(grid, hand_turns, True),
         np.nan,
     )
+    # One doing again, a moment later, what the other has just done.
+    moves = {p: [of(p, kind.column) for kind in imitation.KINDS] for p in (a, c)}
+    by_adult = imitation.repeats(grid, moves[c], moves[a])
+    by_child = imitation.repeats(grid, moves[a], moves[c])
+    cues["imitation"] = np.fmax(by_adult.above_chance, by_child.above_chance)
+    if pair.roles_known:
+        cues["adult_repeats_child"], cues["child_repeats_adult"] = by_adult.done, by_child.done
     # Whose each stretch of speech is: "adult"/"child" (or "first"/"second" with roles
     # unknown), None for anyone else's.
     names = ("adult", "child") if pair.roles_known else ("first", "second")
