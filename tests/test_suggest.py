@@ -260,3 +260,4 @@ def test_a_group_where_each_child_gets_a_turn_is_named(tmp_path: Path) -> None:
         "The adult's attention goes round the group: each of the 2 children gets a turn."
     )
     assert "attention goes round the group" in done.stderr
+    assert "each of the 2 children gets a turn" in (tmp_path / "out" / "report.html").read_text()

@@ -395,9 +395,11 @@ def _suggest_into(
         click.echo(str(path))
     if not app.quiet:
         Console(stderr=True).print(_candidates_table(suggestions))
+        from vigvision.export.report import clock
+
         for group in suggestions.groups:
             click.echo(
-                f"{_clock(group.start_s)}-{_clock(group.end_s)} (adult {group.adult} with "
+                f"{clock(group.start_s)}–{clock(group.end_s)} (adult {group.adult} with "
                 f"children {', '.join(str(c.child) for c in group.children)}): {group.sentence()}",
                 err=True,
             )

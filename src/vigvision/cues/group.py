@@ -89,7 +89,8 @@ def group_moments(
 
 
 def _moment(pairs: list[PairCues], adult: int, start: float, end: float) -> GroupMoment | None:
-    inside = (pairs[0].grid.t >= start - 1e-6) & (pairs[0].grid.t < end - 1e-6)
+    times = pairs[0].grid.t
+    inside = slice(*np.searchsorted(times, [start - 1e-6, end - 1e-6]))
     in_view = [
         cues for cues in pairs if np.isfinite(cues.cues["closeness"][inside]).mean() >= _IN_VIEW
     ]
@@ -98,7 +99,7 @@ def _moment(pairs: list[PairCues], adult: int, start: float, end: float) -> Grou
     with np.errstate(invalid="ignore"):
         turned = np.array(
             [
-                cues.cues.get("adult_turned_to_child", np.full(len(inside), np.nan))[inside]
+                cues.cues.get("adult_turned_to_child", np.full(len(times), np.nan))[inside]
                 >= _TURNED
                 for cues in in_view
             ]

@@ -14,6 +14,7 @@ from typing import Final
 
 import numpy as np
 
+from vigvision.cues.group import GroupMoment
 from vigvision.cues.table import PairCues
 from vigvision.export.clips import still_data_uri
 from vigvision.selections import evidence_words
@@ -96,6 +97,19 @@ def timeline(cues: PairCues, candidates: list[Candidate], duration_s: float) -> 
     return "".join(parts)
 
 
+def _turns_of(group: GroupMoment) -> str:
+    """What each child got, e.g. "child 2: 3 turns; child 3: the adult turned to them 2 s"."""
+    parts = []
+    for child in group.children:
+        got = []
+        if child.turn_passes:
+            got.append(f"{child.turn_passes} turn{'s' if child.turn_passes > 1 else ''}")
+        if child.adult_turned_to_s >= 1.0:
+            got.append(f"the adult turned to them {child.adult_turned_to_s:.0f} s")
+        parts.append(f"child {child.child}: {', '.join(got)}")
+    return "; ".join(parts)
+
+
 def write_report(suggestions: Suggestions, target: Path) -> None:
     info = suggestions.info
     name = html.escape(info.path.name)
@@ -123,6 +137,13 @@ def write_report(suggestions: Suggestions, target: Path) -> None:
         "\n".join(rows)
         or "<p>No moments could be suggested: no adult and child were seen together.</p>"
     )
+    if suggestions.groups:
+        groups = "".join(
+            f'<li><span class="times">{clock(g.start_s)} – {clock(g.end_s)}</span> '
+            f"{html.escape(g.sentence())} ({html.escape(_turns_of(g))})</li>"
+            for g in suggestions.groups
+        )
+        body += f'\n<h2>The group</h2>\n<ul class="groups">{groups}</ul>'
     if any(not c.pair.roles_known for c in suggestions.cues):
         body = (
             '<p class="settle">Who is the adult and who the child could not be told from the '
