@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.films import make_film
-from tests.test_cli import vigvision
+from tests.helpers import vigvision
 
 
 def case_command(root: Path, *args: str) -> tuple[int, str, str]:

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.films import cut_in_half, make_film, with_unknown_codec
+from tests.helpers import vigvision
 from vigvision import __version__
-
-
-def vigvision(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed command as a person would, in its own process."""
-    command = [sys.executable, "-c", "from vigvision.cli import main; main()", *args]
-    return subprocess.run(
-        command, capture_output=True, text=True, cwd=cwd, timeout=300, check=False
-    )
 
 
 @pytest.fixture(scope="module")

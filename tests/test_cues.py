@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from pyannote.core import Segment
 
-from tests.test_observe import mirrored_halves, observed
+from tests.helpers import SILENT_FILM, mirrored_halves, observed, summary, two_people
 from vigvision.config import load_settings
 from vigvision.cues import attention
 from vigvision.cues.exchange import child_initiatives, floor_passes
@@ -18,29 +18,7 @@ from vigvision.cues.pairs import pairs_of, possible_pairs
 from vigvision.cues.table import pair_cues
 from vigvision.observations import Observations
 from vigvision.observe import observe_film
-from vigvision.roles import PersonSummary
 from vigvision.turns import Said, Speech, Turn, make_turns
-
-
-def two_people(left_facing: float, right_facing: float, seconds: float = 2.0) -> Observations:
-    """A person on the left and one on the right, for ``seconds``, facing as given."""
-    rows = []
-    for i in range(round(seconds / 0.2)):
-        for person, x, facing in ((1, 0.2, left_facing), (2, 0.7, right_facing)):
-            rows.append(
-                {
-                    "t": i * 0.2,
-                    "frame": i,
-                    "person": person,
-                    "x": x,
-                    "y": 0.3,
-                    "w": 0.1,
-                    "h": 0.15,
-                    "facing_dx": facing,
-                }
-            )
-    return Observations.from_rows(rows)
-
 
 Look = tuple[float, float]
 
@@ -169,13 +147,6 @@ def test_hands_taking_turns_in_a_game_without_words() -> None:
     together = {1: [(1.0, 4.0)], 2: [(1.0, 4.0)]}
     at_once = two_people_with_hands(adult_hand_x=0.45, child_hand_x=0.5, moving=together)
     assert np.nansum(pair_cues(pair, at_once, SILENT_FILM, grid).cues["hand_turn"]) == 0
-
-
-def summary(person: int, role: str) -> PersonSummary:
-    return PersonSummary(person, role, 1.0, "", 10, 0.0, 2.0, 0.1, 0.5, math.nan)
-
-
-SILENT_FILM = Speech(observable=False, duration_s=2.0)
 
 
 def test_two_people_turned_to_each_other_face_each_other() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.test_cli import vigvision
+from tests.helpers import vigvision
 from vigvision.claims import false_claims
 from vigvision.demo import SCRIPT
 

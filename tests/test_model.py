@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from pyannote.core import Segment, Timeline
 
-from tests.test_cues import SILENT_FILM, summary, two_people
+from tests.helpers import SILENT_FILM, summary, two_people
 from vigvision.cues.grid import Grid
 from vigvision.cues.pairs import pairs_of
 from vigvision.cues.table import pair_cues

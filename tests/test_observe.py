@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.conftest import MEDIA
+from tests.helpers import mirrored_halves, observed
 from vigvision.config import load_settings
-from vigvision.film import FilmWriter, FrameReader
+from vigvision.film import FilmWriter
 from vigvision.observations import Observations
-from vigvision.observe import Observed, observe_film
-
-
-@functools.cache
-def observed(name: str) -> Observed:
-    """Each clip is observed once for all the tests that ask about it."""
-    return observe_film(MEDIA / name, load_settings())
+from vigvision.observe import observe_film
 
 
 def share(values: np.ndarray) -> float:
@@ -40,20 +33,6 @@ def test_two_people_facing_each_other(media: Path) -> None:
     left, right = main_people(table, 2)
     assert share(left["facing_dx"][np.isfinite(left["facing_dx"])] > 0) >= 0.9
     assert share(right["facing_dx"][np.isfinite(right["facing_dx"])] < 0) >= 0.9
-
-
-def mirrored_halves(source: Path, target: Path) -> Path:
-    """The same film with each half mirrored in place: both people now face away."""
-    frames = list(FrameReader(source, fps=0, max_side=1280))
-    height, width = frames[0].image.shape[:2]
-    with FilmWriter(target, width=width, height=height, fps=25) as film:
-        for frame in frames:
-            image = frame.image.copy()
-            half = width // 2
-            image[:, :half] = image[:, :half][:, ::-1]
-            image[:, half:] = image[:, half:][:, ::-1]
-            film.add_frame(image)
-    return target
 
 
 def test_mirroring_each_half_turns_both_people_away(media: Path, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.films import make_audio_file
-from tests.test_cli import vigvision
+from tests.helpers import vigvision
 from vigvision.film import FilmWriter
 
 CONTRACT = [

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_cli import vigvision
+from tests.helpers import vigvision
 from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.film import probe
 

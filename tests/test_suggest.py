@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from pyannote.core import Segment, Timeline
 
-from tests.test_cli import vigvision
+from tests.helpers import vigvision
 from vigvision.claims import false_claims
 from vigvision.compose import (
     TAKING_TURNS,

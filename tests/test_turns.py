@@ -13,7 +13,7 @@ from pyannote.core import Segment, Timeline
 from pyannote.metrics.diarization import DiarizationErrorRate
 
 from tests.films import make_film, write_sound
-from tests.test_cli import vigvision
+from tests.helpers import vigvision
 from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
 from vigvision.film import AudioReader

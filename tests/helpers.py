@@ -1,0 +1,72 @@
+"""What many tests share: running the command, real clips observed once, people placed."""
+
+from __future__ import annotations
+
+import functools
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import MEDIA
+from vigvision.config import load_settings
+from vigvision.film import FilmWriter, FrameReader
+from vigvision.observations import Observations
+from vigvision.observe import Observed, observe_film
+from vigvision.roles import PersonSummary
+from vigvision.turns import Speech
+
+
+def vigvision(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed command as a person would, in its own process."""
+    command = [sys.executable, "-c", "from vigvision.cli import main; main()", *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, cwd=cwd, timeout=300, check=False
+    )
+
+
+@functools.cache
+def observed(name: str) -> Observed:
+    """Each clip is observed once for all the tests that ask about it."""
+    return observe_film(MEDIA / name, load_settings())
+
+
+def mirrored_halves(source: Path, target: Path) -> Path:
+    """The same film with each half mirrored in place: both people now face away."""
+    frames = list(FrameReader(source, fps=0, max_side=1280))
+    height, width = frames[0].image.shape[:2]
+    with FilmWriter(target, width=width, height=height, fps=25) as film:
+        for frame in frames:
+            image = frame.image.copy()
+            half = width // 2
+            image[:, :half] = image[:, :half][:, ::-1]
+            image[:, half:] = image[:, half:][:, ::-1]
+            film.add_frame(image)
+    return target
+
+
+def two_people(left_facing: float, right_facing: float, seconds: float = 2.0) -> Observations:
+    """A person on the left and one on the right, for ``seconds``, facing as given."""
+    rows = []
+    for i in range(round(seconds / 0.2)):
+        for person, x, facing in ((1, 0.2, left_facing), (2, 0.7, right_facing)):
+            rows.append(
+                {
+                    "t": i * 0.2,
+                    "frame": i,
+                    "person": person,
+                    "x": x,
+                    "y": 0.3,
+                    "w": 0.1,
+                    "h": 0.15,
+                    "facing_dx": facing,
+                }
+            )
+    return Observations.from_rows(rows)
+
+
+def summary(person: int, role: str) -> PersonSummary:
+    return PersonSummary(person, role, 1.0, "", 10, 0.0, 2.0, 0.1, 0.5, math.nan)
+
+
+SILENT_FILM = Speech(observable=False, duration_s=2.0)
