@@ -16,10 +16,10 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
+from tests.films import mirrored_halves
 
 from benchmarks._common import MEDIA, run_quietly
 from vigvision.config import load_settings
-from vigvision.film import FilmWriter, FrameReader
 from vigvision.observations import Observations
 from vigvision.observe import observe_film
 
@@ -45,18 +45,6 @@ def facing(table: Observations, frames: int, label: str) -> None:
         f"{label}: both people in {both:.0%} of {frames} frames; left facing_dx > 0 in "
         f"{np.mean(lf > 0):.0%}, right < 0 in {np.mean(rf < 0):.0%} of frames observed"
     )
-
-
-def mirrored(source: Path, target: Path) -> Path:
-    frames = list(FrameReader(source, fps=0, max_side=1280))
-    height, width = frames[0].image.shape[:2]
-    with FilmWriter(target, width=width, height=height, fps=25) as film:
-        for frame in frames:
-            image = frame.image.copy()
-            image[:, : width // 2] = image[:, : width // 2][:, ::-1]
-            image[:, width // 2 :] = image[:, width // 2 :][:, ::-1]
-            film.add_frame(image)
-    return target
 
 
 def kitchen() -> None:
@@ -97,7 +85,7 @@ def main() -> None:
     table, frames = observe("two_seated_facing.mp4")
     facing(table, frames, "two_seated_facing")
     with tempfile.TemporaryDirectory() as folder:
-        film = mirrored(MEDIA / "two_seated_facing.mp4", Path(folder) / "mirrored.mp4")
+        film = mirrored_halves(MEDIA / "two_seated_facing.mp4", Path(folder) / "mirrored.mp4")
         table, frames = observe(film)
         left, right = left_right(table)
         print(

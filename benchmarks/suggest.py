@@ -45,6 +45,7 @@ if __package__ in (None, ""):
 import cv2
 import numpy as np
 from pyannote.core import Segment
+from tests.films import each_half_mirrored
 
 from benchmarks._common import CACHE, MEDIA
 from vigvision.claims import false_claims
@@ -122,14 +123,6 @@ def fit(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(resized[top : top + height, left : left + width])
 
 
-def mirrored_halves(image: np.ndarray) -> np.ndarray:
-    half = image.shape[1] // 2
-    out = image.copy()
-    out[:, :half] = image[:, :half][:, ::-1]
-    out[:, half:] = image[:, half:][:, ::-1]
-    return out
-
-
 def one_mirrored(image: np.ndarray) -> np.ndarray:
     """The kitchen with the person on the left mirrored in place: they look out of the window."""
     out = image.copy()
@@ -154,7 +147,7 @@ def pictures(kind: str) -> list[np.ndarray]:
         for f in FrameReader(MEDIA / source, fps=FPS, max_side=1920, start_s=start, end_s=end)
     ]
     if kind == "away":
-        frames = [mirrored_halves(f) for f in frames]
+        frames = [each_half_mirrored(f) for f in frames]
     if kind == "apart":
         frames = [one_mirrored(f) for f in frames]
     return frames + frames[::-1]

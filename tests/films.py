@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from vigvision.film import FilmWriter
+from vigvision.film import FilmWriter, FrameReader
 
 TONE_HZ = 440.0
 
@@ -89,4 +89,23 @@ def with_unknown_codec(target: Path) -> Path:
     source = target.with_name("mpeg4_source.avi")
     make_film(source, codec="mpeg4", seconds=1.0)
     target.write_bytes(source.read_bytes().replace(b"FMP4", b"ZQZQ"))
+    return target
+
+
+def each_half_mirrored(image: np.ndarray) -> np.ndarray:
+    """A picture with each half mirrored in place: two people side by side now face away."""
+    half = image.shape[1] // 2
+    out = image.copy()
+    out[:, :half] = image[:, :half][:, ::-1]
+    out[:, half:] = image[:, half:][:, ::-1]
+    return out
+
+
+def mirrored_halves(source: Path, target: Path) -> Path:
+    """The same film with each half mirrored in place: both people now face away."""
+    frames = list(FrameReader(source, fps=0, max_side=1280))
+    height, width = frames[0].image.shape[:2]
+    with FilmWriter(target, width=width, height=height, fps=25) as film:
+        for frame in frames:
+            film.add_frame(each_half_mirrored(frame.image))
     return target

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from tests.conftest import MEDIA
 from vigvision.config import load_settings
-from vigvision.film import FilmWriter, FrameReader
 from vigvision.observations import Observations
 from vigvision.observe import Observed, observe_film
 from vigvision.roles import PersonSummary
@@ -29,20 +28,6 @@ def vigvision(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
 def observed(name: str) -> Observed:
     """Each clip is observed once for all the tests that ask about it."""
     return observe_film(MEDIA / name, load_settings())
-
-
-def mirrored_halves(source: Path, target: Path) -> Path:
-    """The same film with each half mirrored in place: both people now face away."""
-    frames = list(FrameReader(source, fps=0, max_side=1280))
-    height, width = frames[0].image.shape[:2]
-    with FilmWriter(target, width=width, height=height, fps=25) as film:
-        for frame in frames:
-            image = frame.image.copy()
-            half = width // 2
-            image[:, :half] = image[:, :half][:, ::-1]
-            image[:, half:] = image[:, half:][:, ::-1]
-            film.add_frame(image)
-    return target
 
 
 def two_people(left_facing: float, right_facing: float, seconds: float = 2.0) -> Observations:

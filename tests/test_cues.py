@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from pyannote.core import Segment
 
-from tests.helpers import SILENT_FILM, mirrored_halves, observed, summary, two_people
+from tests.films import mirrored_halves
+from tests.helpers import SILENT_FILM, observed, summary, two_people
 from vigvision.config import load_settings
 from vigvision.cues import attention
 from vigvision.cues.exchange import child_initiatives, floor_passes

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import mirrored_halves, observed
+from tests.films import mirrored_halves
+from tests.helpers import observed
 from vigvision.config import load_settings
 from vigvision.film import FilmWriter
 from vigvision.observations import Observations

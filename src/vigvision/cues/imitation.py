@@ -75,11 +75,11 @@ def bout_starts(grid: Grid, values: Series, moving_from: float) -> NDArray[np.in
     with np.errstate(invalid="ignore"):
         moving = values >= moving_from
         quiet = values < moving_from
-    starts = []
-    for cell in np.flatnonzero(moving):
-        if cell >= still and quiet[cell - still : cell].all():
-            starts.append(int(cell))
-    return np.array(starts, dtype=np.int64)
+    # Quiet cells among the ``still`` before each cell (unseen ones are not quiet).
+    quiet_total = np.concatenate([[0], np.cumsum(quiet)])
+    cells = np.arange(len(values))
+    before = quiet_total[cells] - quiet_total[np.maximum(cells - still, 0)]
+    return np.flatnonzero(moving & (cells >= still) & (before == still)).astype(np.int64)
 
 
 def repeats(grid: Grid, first: list[Series], second: list[Series]) -> Repeats:
@@ -106,12 +106,20 @@ def repeats(grid: Grid, first: list[Series], second: list[Series]) -> Repeats:
         chance = 1.0 - math.exp(-rate * (late - soon) * grid.step)
         with np.errstate(invalid="ignore"):
             already = theirs >= kind.moving_from
-        for cell in bout_starts(grid, mine, kind.moving_from):
-            stretch = slice(cell + soon, min(len(grid), cell + late + 1))
-            if already[cell] or not seen[stretch].any():
-                continue  # doing it already (together), or not seen then: no evidence
-            repeated = bool(np.any((theirs_start >= cell + soon) & (theirs_start <= cell + late)))
-            # Several kinds starting at once: the bout counts once, repeated if any was.
-            done[cell] = max(np.nan_to_num(done[cell], nan=0.0), float(repeated))
-            above[cell] = max(np.nan_to_num(above[cell], nan=-1.0), float(repeated) - chance)
+        # Each bout of the first: not while the other does it already (that is together),
+        # and only with the other seen in the stretch after it (else: no evidence).
+        starts = bout_starts(grid, mine, kind.moving_from)
+        seen_total = np.concatenate([[0], np.cumsum(seen)])
+        after = seen_total[np.minimum(starts + late + 1, len(grid))]
+        observed = after - seen_total[np.minimum(starts + soon, len(grid))] > 0
+        cells = starts[observed & ~already[starts]]
+        # Their first bout from ``soon`` on after each: a repeat if it comes by ``late``.
+        following = np.searchsorted(theirs_start, cells + soon)
+        repeated = np.zeros(len(cells))
+        if len(theirs_start):
+            nearest = theirs_start[np.minimum(following, len(theirs_start) - 1)]
+            repeated = ((following < len(theirs_start)) & (nearest <= cells + late)).astype(float)
+        # Several kinds starting at once: the bout counts once, repeated if any was.
+        done[cells] = np.fmax(done[cells], repeated)
+        above[cells] = np.fmax(above[cells], repeated - chance)
     return Repeats(done, above)

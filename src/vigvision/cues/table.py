@@ -79,8 +79,13 @@ def pair_cues(
     # Each person's rows are picked once: every cue samples a column of them.
     rows = {person: observations.of_person(person) for person in (pair.adult, pair.child)}
 
+    sampled: dict[tuple[int, str], Series] = {}
+
     def of(person: int, column: str) -> Series:
-        return sample(grid, rows[person], person, column, _REACH_S)
+        # Many cues read the same column (motion, smile, nods): each is sampled once.
+        if (person, column) not in sampled:
+            sampled[person, column] = sample(grid, rows[person], person, column, _REACH_S)
+        return sampled[person, column]
 
     a, c = pair.adult, pair.child
     centre_x = {p: of(p, "x") + of(p, "w") / 2 for p in (a, c)}
