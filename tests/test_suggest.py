@@ -260,4 +260,9 @@ def test_a_group_where_each_child_gets_a_turn_is_named(tmp_path: Path) -> None:
         "The adult's attention goes round the group: each of the 2 children gets a turn."
     )
     assert "attention goes round the group" in done.stderr
+    assert false_claims(tmp_path / "out") == []  # each child's turns are in cues.csv
+    # A group moment the table does not bear out is caught.
+    group["children"][0]["turn_passes"] += 5
+    (tmp_path / "out" / "candidates.json").write_text(json.dumps(data))
+    assert any("turn passes" in problem for problem in false_claims(tmp_path / "out"))
     assert "each of the 2 children gets a turn" in (tmp_path / "out" / "report.html").read_text()

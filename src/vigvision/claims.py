@@ -15,6 +15,8 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from vigvision.cues.group import TURNED, ChildTurn
+from vigvision.cues.pairs import Pair
 from vigvision.windows import movement_synchrony
 
 # cues.csv keeps 4 significant digits: a mean recomputed from it may differ this much.
@@ -34,6 +36,42 @@ def false_claims(out_dir: Path) -> list[str]:
             problem = _problem(claim, rows, inside)
             if problem:
                 wrong.append(f"candidate {candidate['rank']}: '{claim['text']}': {problem}")
+    for group in candidates.get("groups", []):
+        wrong.extend(_group_problems(group, table))
+    return wrong
+
+
+def _group_problems(
+    group: dict[str, Any], table: dict[str, dict[str, NDArray[np.float64]]]
+) -> list[str]:
+    """What a group moment says of each child that the child's pair's rows do not bear out."""
+    wrong: list[str] = []
+    where = f"group {group['start_s']}-{group['end_s']}"
+    for child in group["children"]:
+        rows = table.get(Pair(group["adult"], child["child"], True).name, {})
+        t = rows.get("t", np.zeros(0))
+        inside = (t >= group["start_s"] - 1e-6) & (t < group["end_s"] - 1e-6)
+        passes = int(np.nansum(rows.get("turn_exchange", np.zeros(len(t)))[inside]))
+        if passes != child["turn_passes"]:
+            wrong.append(
+                f"{where}: child {child['child']}: {passes} turn passes, not {child['turn_passes']}"
+            )
+        turned = rows.get("adult_turned_to_child", np.full(len(t), np.nan))[inside]
+        with np.errstate(invalid="ignore"):
+            turned_s = (
+                float((turned >= TURNED).sum() * np.median(np.diff(t))) if len(t) > 1 else 0.0
+            )
+        # The seconds are written to a tenth.
+        if turned_s + 0.05 < child["adult_turned_to_s"]:
+            wrong.append(
+                f"{where}: the adult turned to child {child['child']} for {turned_s:.1f} s"
+            )
+        if not ChildTurn(**child).reached:
+            wrong.append(f"{where}: child {child['child']} got neither a turn nor attention")
+    if "gets a turn" in group["explanation"] and any(
+        c["turn_passes"] < 1 for c in group["children"]
+    ):
+        wrong.append(f"{where}: says each child gets a turn, but not every child has one")
     return wrong
 
 

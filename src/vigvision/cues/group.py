@@ -18,7 +18,7 @@ from vigvision.cues.table import PairCues
 # A child is in view over a stretch when seen with the adult for this share of it.
 _IN_VIEW: Final = 0.5
 # The adult turned towards a child (0-1) for this long (seconds) gives the child a turn.
-_TURNED: Final = 0.5
+TURNED: Final = 0.5
 _ATTENTION_S: Final = 1.0
 
 
@@ -100,7 +100,7 @@ def _moment(pairs: list[PairCues], adult: int, start: float, end: float) -> Grou
         turned = np.array(
             [
                 cues.cues.get("adult_turned_to_child", np.full(len(times), np.nan))[inside]
-                >= _TURNED
+                >= TURNED
                 for cues in in_view
             ]
         )
