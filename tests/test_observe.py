@@ -148,3 +148,28 @@ def test_a_film_without_people_gives_an_empty_table(tmp_path: Path) -> None:
     result = observe_film(film, settings)
     assert len(result.observations) == 0 and result.people == []
     assert result.frames_analysed == round(2.0 * settings.film.analysis_fps)
+
+
+def test_a_person_seen_only_by_their_body_is_followed(media: Path) -> None:
+    # Arm-wrestling over a table: the person on the right has their back half to the
+    # camera and their head mostly out of the frame; no face of theirs is ever found.
+    result = observed("two_armwrestle_lowres.mp4")
+    table = result.observations
+    by_body = [p for p in table.people if share(table.of_person(p)["seen_by"] == "body") > 0.9]
+    assert len(by_body) == 1
+    (person,) = by_body
+    rows = table.of_person(person)
+    assert len(rows) >= 0.4 * result.frames_analysed
+    rows = rows.rows(rows["seen_by"] == "body")
+    assert float(np.median(rows["x"] + rows["w"] / 2)) > 0.5  # on the right of the picture
+    # Nothing of a face is claimed for them, and their role is never guessed from a head
+    # whose size comes from their shoulders.
+    assert not np.isfinite(rows["facing_dx"]).any() and not np.isfinite(rows["smile"]).any()
+    assert not any(p.role != "unknown" for p in result.people if p.person == person)
+
+
+def test_one_person_alone_gets_no_body_beside_them(media: Path) -> None:
+    for clip in ("one_seated_gesturing.mp4", "adult_talking_head.mp4"):
+        table = observed(clip).observations
+        assert table.people == [1], clip
+        assert set(table["seen_by"]) == {"face"}, clip

@@ -266,3 +266,18 @@ def test_a_group_where_each_child_gets_a_turn_is_named(tmp_path: Path) -> None:
     (tmp_path / "out" / "candidates.json").write_text(json.dumps(data))
     assert any("turn passes" in problem for problem in false_claims(tmp_path / "out"))
     assert "each of the 2 children gets a turn" in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_a_pair_where_one_is_seen_only_by_their_body(media: Path, tmp_path: Path) -> None:
+    # Arm-wrestling: one face, and a person with their back half turned, seen by the body.
+    film = media / "two_armwrestle_lowres.mp4"
+    done = suggest_into(tmp_path, film)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "candidates.json").read_text())
+    assert len(data["pairs"]["analysed"]) == 1
+    assert data["candidates"], "the two were seen together: a moment is proposed"
+    assert all(c["seen_together"] >= 0.5 for c in data["candidates"])
+    assert false_claims(tmp_path) == []
+    # Nothing is said about a face that was never seen.
+    said = " ".join(c["explanation"] for c in data["candidates"])
+    assert "smile" not in said and "look" not in said

@@ -56,9 +56,13 @@ COLUMNS: Final[dict[str, str]] = {
     "right_hand_y": "middle of the person's own right hand, fraction of the frame height",
     "hand_motion": "motion energy of the person's hands and forearms (where the last body pose "
     "saw them; a part shared with someone else's hands counts for neither), 0-1",
+    "seen_by": "face, or body where only the body pose was seen (the back turned to the "
+    "camera): then x y w h are the head's place estimated from the pose, and nothing of the "
+    "face is observable",
 }
 _INTEGER: Final = {"frame", "person", "face_mesh"}
-_TEXT: Final = {"role"}
+# Text columns and what a row without one means (tables written before a column existed).
+_TEXT: Final = {"role": "unknown", "seen_by": "face"}
 _DIGITS: Final = 4
 
 
@@ -101,7 +105,7 @@ class Observations:
         for name in COLUMNS:
             values = [row.get(name) for row in rows]
             if name in _TEXT:
-                columns[name] = np.array([v or "unknown" for v in values], dtype=object)
+                columns[name] = np.array([v or _TEXT[name] for v in values], dtype=object)
             elif name in _INTEGER:
                 columns[name] = np.array(
                     [0 if v is None else int(v) for v in values], dtype=np.int64

@@ -4,7 +4,10 @@ film ──frames──▶ faces and bodies per frame ──tracking──▶ pe
 
 Known people are followed on a crop around their face in every analysed frame; the whole
 frame is searched for faces every ``find_every_s`` seconds (sooner when someone followed is
-missed), and what is found there is claimed by the tracker.
+missed), and what is found there is claimed by the tracker. When a face is seen but no
+second one, the search also looks for a body without a face (``find_bodies``): the other
+person of the pair may have their back to the camera. Such a person is followed by their
+body pose until their face is found (``seen_by`` says which).
 """
 
 from __future__ import annotations
@@ -23,7 +26,14 @@ from numpy.typing import NDArray
 from vigvision.config import Settings
 from vigvision.film import FilmInfo, FrameReader, probe
 from vigvision.observations import Observations, add_head_motion
-from vigvision.perception.bodies import BodyMeasurer, BodyReading
+from vigvision.perception.bodies import (
+    BodyFollower,
+    BodyMeasurer,
+    BodyReading,
+    grey_out,
+    overlapping,
+    person_region,
+)
 from vigvision.perception.faces import FaceFinder, FaceMeasurer, FaceReading
 from vigvision.roles import PersonSummary, apply_adult_choice, guess_roles, label_rows, summarise
 from vigvision.tracking import Person, PersonTracker, appearance_signature, centre, iou
@@ -34,6 +44,9 @@ _RESEARCH_AFTER_S = 0.3
 # the threshold (0-255) counts as movement: sensor noise stays below it.
 _MOTION_WIDTH = 320
 _MOTION_THRESHOLD = 12
+# A person followed by their body is followed by their face from when one is found where
+# their head is with at least this confidence (the detector's, 0-1).
+_FACE_OVER_BODY = 0.7
 # Share of the whole picture that changes when the shot cuts or the camera moves.
 _CAMERA_MOVED = 0.4
 
@@ -176,6 +189,9 @@ class _Watcher:
         self.next_search = 0.0
         self.last_search = -math.inf
         self.next_body: dict[int, float] = {}
+        # People followed by their body pose: no face of theirs is seen.
+        self.by_body: set[int] = set()
+        self.followers: dict[int, BodyFollower] = {}
         # Each person's last seen hands: (when, forearms, hand points, face width).
         self.hands: dict[int, tuple[float, list[Forearm], list[tuple[float, float]], float]] = {}
         self.rows: list[dict[str, Any]] = []
@@ -193,22 +209,35 @@ class _Watcher:
             self.tracker.scene_cut()
             self.next_search = t
         followed = self.tracker.following(t, limit=self.perception.max_people)
-        seen = self._follow(followed, t, image)
-        missed = len(seen) < len(followed)
+        seen = self._follow([p for p in followed if p.id not in self.by_body], t, image)
+        seen_bodies = self._follow_bodies(
+            [p for p in followed if p.id in self.by_body], t, image, seen
+        )
+        missed = len(seen) + len(seen_bodies) < len(followed)
         if t >= self.next_search or (missed and t - self.last_search >= _RESEARCH_AFTER_S):
             self._search(t, image, seen)
+            for person_id in set(seen) & set(seen_bodies):  # their face is found again
+                del seen_bodies[person_id]
+                self._let_go(person_id)
+            if self.perception.find_bodies and len(seen) + len(seen_bodies) == 1 and seen:
+                self._search_bodies(t, image, seen, seen_bodies)
         self._release_measurers(t)
         height, width = image.shape[:2]
         changed = self._changed_pixels(image)
         bodies = {pid: self._body(pid, t, image, face) for pid, face in seen.items()}
         regions = self._hand_regions(t)
+        heads: dict[int, NDArray[Any]] = {}
         for person_id, face in seen.items():
             self._add_row(index, t, person_id, face, bodies[person_id], width, height)
-            self.rows[-1]["motion"] = motion_energy(changed, face.box, width)
+            heads[person_id] = face.box
+        for person_id, body in seen_bodies.items():
+            heads[person_id] = self.followers[person_id].head
+            self._add_body_row(index, t, person_id, heads[person_id], body, width, height)
+        added = self.rows[len(self.rows) - len(heads) :]
+        for row, (person_id, head) in zip(added, heads.items(), strict=True):
+            row["motion"] = motion_energy(changed, head, width)
             others = [box for pid, boxes in regions.items() if pid != person_id for box in boxes]
-            self.rows[-1]["hand_motion"] = hand_motion(
-                changed, regions.get(person_id, []), others, width
-            )
+            row["hand_motion"] = hand_motion(changed, regions.get(person_id, []), others, width)
 
     def _hand_regions(self, t: float) -> dict[int, list[Region]]:
         """Each person's hand regions, from a pose read recently enough to still hold."""
@@ -266,6 +295,54 @@ class _Watcher:
             self.tracker.saw(person, face.box, t, appearance_signature(image, face.box))
         return seen
 
+    def _follow_bodies(
+        self, followed: list[Person], t: float, image: NDArray[Any], faces: dict[int, FaceReading]
+    ) -> dict[int, BodyReading]:
+        """People seen only by their body: their pose read again, the others greyed out."""
+        seen: dict[int, BodyReading] = {}
+        known = [face.box for face in faces.values()]
+        for person in followed:
+            follower = self.followers[person.id]
+            body = follower.follow(grey_out(image, [person_region(b) for b in known]), t)
+            if follower.lost(t):
+                # Not where they were: found again only by a search, by face or by body.
+                self._let_go(person.id)
+                person.out_of_sight = True
+            if body is None or any(overlapping(follower.head, box) for box in known):
+                continue
+            seen[person.id] = body
+            known.append(follower.head)
+            self.tracker.saw(person, follower.head, t, appearance_signature(image, follower.head))
+            self._keep_hands(person.id, t, body, float(follower.head[2]))
+        return seen
+
+    def _let_go(self, person_id: int) -> None:
+        self.by_body.discard(person_id)
+        self.followers.pop(person_id).close()
+
+    def _search_bodies(
+        self,
+        t: float,
+        image: NDArray[Any],
+        faces: dict[int, FaceReading],
+        bodies: dict[int, BodyReading],
+    ) -> None:
+        """Someone whose face is not seen: a body where nobody known is."""
+        known = [face.box for face in faces.values()]
+        known += [self.followers[pid].head for pid in bodies]
+        found = self.bodies.search(image, known)
+        heads = [head for _, head, _ in found]
+        ids = self.tracker.claim(t, heads, [appearance_signature(image, h) for h in heads])
+        for (body, head, square), person_id in zip(found, ids, strict=True):
+            if person_id in faces or person_id in bodies:
+                continue
+            bodies[person_id] = body
+            self.by_body.add(person_id)
+            side = float(head[2])
+            self.followers[person_id] = BodyFollower(body, square, head_side=side, t=t)
+            self._keep_hands(person_id, t, body, side)
+            self._keep_hands(person_id, t, body, float(head[2]))
+
     def _same_person(
         self, face: FaceReading, expected: NDArray[Any], seen: dict[int, FaceReading]
     ) -> bool:
@@ -282,6 +359,8 @@ class _Watcher:
         for face, person_id in zip(found, ids, strict=True):
             if person_id in seen:
                 continue
+            if person_id in self.by_body and face.confidence < _FACE_OVER_BODY:
+                continue  # a back of the head or a shoulder can look a little like a face
             measured = None
             if len(self.measurers) < self.perception.max_people or person_id in self.measurers:
                 measured = self._measurer(person_id).measure(image, face.box)
@@ -301,6 +380,8 @@ class _Watcher:
     def _release_measurers(self, t: float) -> None:
         """Measurers of people no longer followed go back to the pool (bounded memory)."""
         following = {p.id for p in self.tracker.following(t, limit=self.perception.max_people)}
+        for person_id in self.by_body - following:
+            self._let_go(person_id)
         for person_id in [pid for pid in self.measurers if pid not in following]:
             measurer = self.measurers.pop(person_id)
             if len(self.idle) < self.perception.max_people:
@@ -316,8 +397,7 @@ class _Watcher:
             return None
         body = self.bodies.measure(image, face.box)
         if body is not None:
-            hands = [h for h in body.hands if math.isfinite(h[0])]
-            self.hands[person_id] = (t, body.forearms, hands, float(face.box[2]))
+            self._keep_hands(person_id, t, body, float(face.box[2]))
         self.next_body[person_id] = t + self.perception.body_every_s
         # Hands near someone else's: both people's hands are read more often from now on.
         sooner = t + self.perception.hands_every_s
@@ -325,6 +405,10 @@ class _Watcher:
             for pid in (person_id, other):
                 self.next_body[pid] = min(self.next_body.get(pid, sooner), sooner)
         return body
+
+    def _keep_hands(self, person_id: int, t: float, body: BodyReading, face_width: float) -> None:
+        hands = [h for h in body.hands if math.isfinite(h[0])]
+        self.hands[person_id] = (t, body.forearms, hands, face_width)
 
     def _hands_near(self, person_id: int) -> list[int]:
         """The people whose last seen hands were near this person's (a shared space)."""
@@ -371,7 +455,51 @@ class _Watcher:
             "mouth_open": face.mouth_open,
             "smile": face.smile,
             "face_mesh": int(face.has_mesh),
+            "seen_by": "face",
         }
+        self._add_body_columns(row, body, width, height)
+        self.rows.append(row)
+        if self.keep_landmarks:
+            scale = np.array([width, height, width], np.float64)
+            self.face_points.append(None if face.landmarks is None else face.landmarks / scale)
+            body_scale = np.array([width, height, width, 1.0])
+            self.body_points.append(None if body is None else body.keypoints / body_scale)
+
+    def _add_body_row(
+        self,
+        index: int,
+        t: float,
+        person_id: int,
+        head: NDArray[Any],
+        body: BodyReading | None,
+        width: int,
+        height: int,
+    ) -> None:
+        """A person seen only by their body: their head box stands for the face box, and
+        nothing of the face is observable (the body's columns only where a pose was read)."""
+        x, y, w, h = head
+        row: dict[str, Any] = {
+            "t": t,
+            "frame": index,
+            "person": person_id,
+            "x": x / width,
+            "y": y / height,
+            "w": w / width,
+            "h": h / height,
+            "face_mesh": 0,
+            "seen_by": "body",
+        }
+        self._add_body_columns(row, body, width, height)
+        self.rows.append(row)
+        if self.keep_landmarks:
+            self.face_points.append(None)
+            body_scale = np.array([width, height, width, 1.0])
+            self.body_points.append(None if body is None else body.keypoints / body_scale)
+
+    @staticmethod
+    def _add_body_columns(
+        row: dict[str, Any], body: BodyReading | None, width: int, height: int
+    ) -> None:
         if body is not None and body.seen:
             row.update(
                 body_dx=body.shoulders_dx,
@@ -387,12 +515,6 @@ class _Watcher:
                 right_hand_x=right_x / width,
                 right_hand_y=right_y / height,
             )
-        self.rows.append(row)
-        if self.keep_landmarks:
-            scale = np.array([width, height, width], np.float64)
-            self.face_points.append(None if face.landmarks is None else face.landmarks / scale)
-            body_scale = np.array([width, height, width, 1.0])
-            self.body_points.append(None if body is None else body.keypoints / body_scale)
 
     def table(self) -> tuple[Observations, dict[str, NDArray[Any]] | None]:
         """The rows as a table: brief false detections dropped, ids 1, 2, … by first sight."""
@@ -442,3 +564,5 @@ class _Watcher:
             measurer.close()
         self.finder.close()
         self.bodies.close()
+        for follower in self.followers.values():
+            follower.close()

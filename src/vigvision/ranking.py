@@ -28,6 +28,8 @@ class Window(Spanned):
     score: float
     principle: str
     """The principle the window evidences most."""
+    found_as: Segment | None = None
+    """The window as it was scored, before it grew into a whole moment."""
 
 
 def snap_to_pauses(moment: Segment, speech: Timeline, reach_s: float) -> Segment:
@@ -74,7 +76,7 @@ def rank(
         span = snap_to_pauses(whole, speech, settings.snap_to_pause_s) & Segment(0.0, duration_s)
         if not settings.min_len_s <= span.duration <= settings.max_len_s:
             span = whole
-        candidate = replace(best, span=span, score=float(penalised[index]))
+        candidate = replace(best, span=span, score=float(penalised[index]), found_as=best.span)
         if any(_too_close(candidate, other, settings.min_gap_s) for other in chosen):
             continue
         chosen.append(candidate)

@@ -60,7 +60,9 @@ def summarise(table: Observations, settings: RoleSettings) -> list[PersonSummary
         # Widths compare only when face and torso both roughly face the camera.
         frontal = settings.frontal_dx
         turned = (np.abs(rows["facing_dx"]) > frontal) | (np.abs(rows["body_dx"]) > frontal)
-        ratio[(ratio < low) | (ratio > high) | turned] = np.nan
+        # A head placed from the body pose is sized from the shoulders: it says nothing.
+        from_body = rows["seen_by"] == "body"
+        ratio[(ratio < low) | (ratio > high) | turned | from_body] = np.nan
         people.append(
             PersonSummary(
                 person=person,

@@ -9,7 +9,7 @@ The guider chooses among the candidates; nothing here judges anyone.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -121,19 +121,28 @@ def suggest(
         if here
     ]
     chosen = rank(windows, speech.speech, options, duration, top or options.top)
-    candidates = [
-        _candidate(
-            rank_,
+
+    def candidate_at(window: Window) -> Candidate | None:
+        pair = window.pair
+        return _candidate(
             window,
-            pairs[window.pair],
-            all_cues[window.pair],
+            pairs[pair],
+            all_cues[pair],
             principles,
             chosen_goals,
             ignored,
             options.min_seen_together,
         )
-        for rank_, window in enumerate(chosen, start=1)
+
+    # A moment grown to a whole stretch and snapped to pauses may take in time when one
+    # of the two was out of view: it must still show (or let hear) both for most of it,
+    # else it is the window that was found, as it was found.
+    described = [
+        candidate_at(window) or candidate_at(replace(window, span=window.found_as or window.span))
+        for window in chosen
     ]
+    present_whole = [c for c in described if c is not None]
+    candidates = [replace(c, rank=rank_) for rank_, c in enumerate(present_whole, start=1)]
     longest = max(
         (n for n in options.window_lengths_s if options.min_len_s <= n <= options.max_len_s),
         default=options.max_len_s,
@@ -210,7 +219,6 @@ def _profile(name: str | None) -> Profile:
 
 
 def _candidate(
-    rank_: int,
     window: Window,
     pair: Pair,
     cues: PairCues,
@@ -218,7 +226,9 @@ def _candidate(
     goals: list[Principle],
     ignored: set[str],
     min_seen: float,
-) -> Candidate:
+) -> Candidate | None:
+    """The candidate of a chosen window (ranked later), or None where, in its final bounds,
+    the two are neither in view nor heard for most of it."""
     # The bounds as written: every claim is measured between exactly these.
     start, end = round(window.start, 2), round(window.end, 2)
     features = {
@@ -227,6 +237,8 @@ def _candidate(
     claims = describe(cues, start, end, frozenset(ignored))
     seen_together = features["faces_seen"]
     heard_not_seen = seen_together < min_seen
+    if not _both_present(np.array([[features[n] for n in FEATURES]]), min_seen)[0]:
+        return None
     evidence: dict[str, Any] = {
         name: round(value, 3) for name, value in features.items() if math.isfinite(value)
     }
@@ -236,7 +248,7 @@ def _candidate(
         evidence["turn_exchanges"] = int(np.nansum(passes))
     evidenced = principles_evidenced(features, principles)
     return Candidate(
-        rank=rank_,
+        rank=0,
         start_s=start,
         end_s=end,
         score=round(window.score, 4),

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from vigvision.observations import Observations
 from vigvision.roles import PersonSummary
 
@@ -56,13 +58,14 @@ def pairs_of(people: list[PersonSummary], observations: Observations | None = No
         first, second = sorted(p.person for p in ranked[:2])
         return [Pair(first, second, False)]
     together = _frames_together(observations)
-    pairs = [(count, a, b) for (a, b), count in together.items() if count >= MIN_FRAMES_TOGETHER]
+    enough = MIN_SECONDS_TOGETHER / _frame_step(observations)
+    pairs = [(count, a, b) for (a, b), count in together.items() if count >= enough]
     pairs.sort(reverse=True)
     return [Pair(a, b, False) for _, a, b in pairs[:MAX_PAIRS]]
 
 
-# Two people count as a pair when seen together in at least this many analysed frames...
-MIN_FRAMES_TOGETHER = 25
+# Two people count as a pair when seen together for at least the shortest moment (s)...
+MIN_SECONDS_TOGETHER = 4.0
 # ... and at most this many pairs are followed (the ones seen together the longest).
 MAX_PAIRS = 6
 
@@ -72,6 +75,12 @@ def possible_pairs(people: list[PersonSummary]) -> int:
     adults = sum(p.role == "adult" for p in people)
     children = sum(p.role == "child" for p in people)
     return adults * children if adults and children else len(people) * (len(people) - 1) // 2
+
+
+def _frame_step(observations: Observations) -> float:
+    """Seconds between analysed frames (the most common step between frames with people)."""
+    steps = np.diff(np.unique(observations["t"]))
+    return float(np.median(steps)) if len(steps) else 1.0
 
 
 def _frames_together(observations: Observations) -> dict[tuple[int, int], int]:

@@ -3,6 +3,11 @@
 MediaPipe's pose model follows one person per image, so it runs on a crop around each
 person (the region below their face). The torso tells where someone is turned when their
 face is not seen (back of the head, profile, looking down at a toy).
+
+A person whose face is not seen at all (a child with their back to the camera, someone
+seen by their shoulders and an arm) is found by ``BodyMeasurer.search`` on squares of the
+frame with the people already known greyed out, and then followed by their body alone:
+``head_box`` stands for their face box.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigvision.perception.geometry import NAN, Points
+from vigvision.tracking import contains
 
 Image = NDArray[np.uint8]
 Box = NDArray[np.float64]
@@ -25,6 +31,10 @@ LEFT_ELBOW, RIGHT_ELBOW = 13, 14
 # Wrist, pinky, index and thumb knuckles of each hand: their middle is where the hand is.
 LEFT_HAND, RIGHT_HAND = (15, 17, 19, 21), (16, 18, 20, 22)
 _MIN_VISIBILITY: Final = 0.5
+HEAD_POINTS = slice(0, 11)  # nose, eyes, ears and mouth corners
+# An adult's head is about this wide for the distance between the shoulder joints (a
+# child's wider): the size of the head box of a person seen only by their body.
+_HEAD_OVER_SHOULDERS: Final = 0.45
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,66 @@ def torso_facing(keypoints: Points) -> float:
     return float(across[1] / length) if length > 0 else NAN
 
 
+def head_box(body: BodyReading, side: float | None = None) -> Box:
+    """Where the head of a person seen by their body is (x, y, w, h in pixels): centred on
+    the pose's head points, ``side`` wide, or as wide as the shoulders say (they are seen
+    even from behind, but their depth is a guess: the width varies from frame to frame)."""
+    centre = body.keypoints[HEAD_POINTS, :2].mean(axis=0)
+    side = _HEAD_OVER_SHOULDERS * body.shoulder_width if side is None else side
+    return np.array([centre[0] - side / 2, centre[1] - side / 2, side, side])
+
+
+def head_size_beside(body: BodyReading, faces: list[Box]) -> float:
+    """The head width of a body found beside people whose faces are seen: from the shoulders,
+    kept within 0.6–1.6 of the largest face (one scene, similar distances), so that the
+    same person found twice gets the same size and keeps their id."""
+    side = _HEAD_OVER_SHOULDERS * body.shoulder_width
+    largest = max((float(box[2]) for box in faces), default=side)
+    return float(np.clip(side, 0.6 * largest, 1.6 * largest))
+
+
+def upright(body: BodyReading) -> bool:
+    """A seated or standing person: the head above the shoulders, shoulders seen.
+
+    A pose fitted to a background pattern, a chair or a heap of clothes seldom is.
+    """
+    if not body.seen:
+        return False
+    head_y = float(body.keypoints[HEAD_POINTS, 1].mean())
+    return head_y < body.shoulder_centre[1] - 0.25 * body.shoulder_width
+
+
+def search_squares(height: int, width: int) -> list[Box]:
+    """Squares as tall as a wide frame (as wide as a tall one) at its two ends and middle:
+    where the pose model, which expects one person filling its picture, can find someone.
+
+    >>> [square.tolist() for square in search_squares(height=256, width=427)]
+    [[0.0, 0.0, 256.0, 256.0], [85.0, 0.0, 256.0, 256.0], [171.0, 0.0, 256.0, 256.0]]
+    """
+    side = min(height, width)
+    ends = sorted({0, (max(height, width) - side) // 2, max(height, width) - side})
+    if width >= height:
+        return [np.array([x, 0.0, side, side], np.float64) for x in ends]
+    return [np.array([0.0, y, side, side], np.float64) for y in ends]
+
+
+def grey_out(image: Image, regions: list[Box]) -> Image:
+    """A copy of the image with each region (x, y, w, h in pixels) a flat grey."""
+    out = image.copy()
+    height, width = image.shape[:2]
+    for x, y, w, h in regions:
+        x0, y0 = max(0, int(x)), max(0, int(y))
+        x1, y1 = min(width, int(x + w) + 1), min(height, int(y + h) + 1)
+        out[y0:y1, x0:x1] = 128
+    return out
+
+
+def person_region(face: Box) -> Box:
+    """A known person's head and upper body (x, y, w, h): what a search for others hides."""
+    x, y, w, h = face
+    return np.array([x - w, y - 0.5 * h, 3 * w, 4.5 * h])
+
+
 def body_region(face: Box) -> Box:
     """The square around where the body of a person with this face box should be."""
     x, y, w, h = face
@@ -91,15 +161,45 @@ def body_region(face: Box) -> Box:
 class BodyMeasurer:
     """Reads body pose on the region below a face (shared by everyone in the film)."""
 
-    def __init__(self, crop_px: int = 256) -> None:
+    def __init__(self, crop_px: int = 256, *, follow: bool = False) -> None:
+        """``follow``: one person in a film's frames (video mode: the landmarks are read
+        where they were in the frame before); else each image on its own."""
         import mediapipe as mp
 
         # model_complexity=1: the only pose landmark model the mediapipe wheel ships.
-        self._pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1)
+        self._pose = mp.solutions.pose.Pose(static_image_mode=not follow, model_complexity=1)
         self.crop_px = crop_px
 
     def measure(self, image: Image, face: Box) -> BodyReading | None:
-        x0, y0, side, _ = body_region(face)
+        """The body of the person with this face (or head) box."""
+        return self.measure_in(image, body_region(face))
+
+    def search(self, image: Image, known: list[Box]) -> list[tuple[BodyReading, Box, Box]]:
+        """Upright bodies other than the known people's (their face or head boxes), each
+        at least as wide across the shoulders as the largest known face (someone of the
+        same scene, not a small figure far behind), with their head boxes and the square
+        of the frame each was found in."""
+        regions = [person_region(box) for box in known]
+        hidden = grey_out(image, regions)
+        min_span = max((float(box[2]) for box in known), default=0.0)
+        found: list[BodyReading] = []
+        heads: list[Box] = []
+        squares: list[Box] = []
+        for square in search_squares(*image.shape[:2]):
+            body = self.measure_in(hidden, square)
+            if body is None or not upright(body) or body.shoulder_width < min_span:
+                continue
+            head = head_box(body, head_size_beside(body, known))
+            in_grey = any(contains(region, head[:2] + head[2:] / 2) for region in regions)
+            if not in_grey and not any(overlapping(head, box) for box in [*known, *heads]):
+                found.append(body)
+                heads.append(head)
+                squares.append(square)
+        return list(zip(found, heads, squares, strict=True))
+
+    def measure_in(self, image: Image, region: Box) -> BodyReading | None:
+        """The pose of the one person the model sees in a square region (x, y, side, side)."""
+        x0, y0, side, _ = region
         scale = self.crop_px / side
         warp = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
         patch = cv2.warpAffine(image, warp, (self.crop_px, self.crop_px), flags=cv2.INTER_LINEAR)
@@ -125,3 +225,59 @@ class BodyMeasurer:
 
     def close(self) -> None:
         self._pose.close()
+
+
+class BodyFollower:
+    """Follows one person seen only by their body, from frame to frame.
+
+    The pose model's detector finds a turned back in few frames, but once found, the pose
+    can be followed: a pose model of the person's own in video mode reads the landmarks
+    where they were in the frame before, on the square of the frame they were found in.
+    A person whose pose has not been read for ``lost_after_s`` is let go.
+    """
+
+    lost_after_s: Final = 3.0
+
+    def __init__(self, found: BodyReading, square: Box, head_side: float, t: float) -> None:
+        """``found``: the body found at ``t`` by a search of ``square``."""
+        self.square = square
+        self.head_side = head_side
+        self.read_t = t
+        self.head = head_box(found, head_side)
+        self._pose = BodyMeasurer(follow=True)
+
+    def follow(self, image: Image, t: float) -> BodyReading | None:
+        """Their body in this frame (others greyed out), or None where it was not read."""
+        body = self._pose.measure_in(image, self.square)
+        # Their shoulders may be out of the picture or hidden: the head and hands still tell.
+        if body is None or (body.seen and _upside_down(body)) or not _inside(body, image):
+            return None
+        self.head = head_box(body, self.head_side)
+        self.read_t = t
+        return body
+
+    def lost(self, t: float) -> bool:
+        return t - self.read_t > self.lost_after_s
+
+    def close(self) -> None:
+        self._pose.close()
+
+
+def _inside(body: BodyReading, image: Image) -> bool:
+    """Whether the middle of the head points lies in the picture."""
+    height, width = image.shape[:2]
+    x, y = body.keypoints[HEAD_POINTS, :2].mean(axis=0)
+    return bool(0 <= x < width and 0 <= y < height)
+
+
+def _upside_down(body: BodyReading) -> bool:
+    """Head points well below the shoulders: the landmarks slid off the person. (Leaning
+    over a table brings the head down to the shoulders, no further.)"""
+    head_y = float(body.keypoints[HEAD_POINTS, 1].mean())
+    return head_y > body.shoulder_centre[1] + 0.5 * body.shoulder_width
+
+
+def overlapping(head: Box, other: Box) -> bool:
+    """Whether two head boxes are one head: centres closer than the larger one's width."""
+    distance = math.dist(head[:2] + head[2:] / 2, other[:2] + other[2:] / 2)
+    return distance < max(float(head[2]), float(other[2]))
