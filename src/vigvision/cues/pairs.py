@@ -58,14 +58,18 @@ def pairs_of(people: list[PersonSummary], observations: Observations | None = No
         first, second = sorted(p.person for p in ranked[:2])
         return [Pair(first, second, False)]
     together = _frames_together(observations)
-    enough = MIN_SECONDS_TOGETHER / _frame_step(observations)
+    step = _frame_step(observations)
+    filmed = float(observations["t"].max() - observations["t"].min()) + step
+    enough = min(MIN_SECONDS_TOGETHER, MIN_SHARE_TOGETHER * filmed) / step
     pairs = [(count, a, b) for (a, b), count in together.items() if count >= enough]
     pairs.sort(reverse=True)
     return [Pair(a, b, False) for _, a, b in pairs[:MAX_PAIRS]]
 
 
-# Two people count as a pair when seen together for at least the shortest moment (s)...
+# Two people count as a pair when seen together for at least the shortest moment (s), or
+# in a clip shorter than a few moments, for a tenth of it...
 MIN_SECONDS_TOGETHER = 4.0
+MIN_SHARE_TOGETHER = 0.1
 # ... and at most this many pairs are followed (the ones seen together the longest).
 MAX_PAIRS = 6
 
