@@ -11,7 +11,6 @@ import logging
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,7 +26,7 @@ from vigvision import __version__, logs
 from vigvision.config import Settings, load_settings
 from vigvision.errors import ConfigError, FilmError, VigvisionError
 from vigvision.film import AudioReader, FilmInfo, FilmWriter, FrameReader, probe
-from vigvision.progress import bytes_progress, film_progress
+from vigvision.progress import bytes_progress, film_progress, stages_progress
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +251,7 @@ def turns_command(app: App, film: Path, out_dir: Path, audio_only: bool) -> None
     from vigvision.outputs import output_folder, reusable_observed, save_observed, save_speech
     from vigvision.turns import analyse_speech
 
-    info = probe(film)
+    info = _film_info(app, film)
     if not info.has_audio:
         raise FilmError(
             f"{film} has no sound track, so who speaks when cannot be measured",
@@ -268,7 +267,7 @@ def turns_command(app: App, film: Path, out_dir: Path, audio_only: bool) -> None
             save_observed(observed, folder, app.settings)
         observations = observed.observations
     with film_progress("Listening", info.duration_s, app.quiet) as advance:
-        speech = analyse_speech(film, app.settings, observations, progress=advance)
+        speech = analyse_speech(film, app.settings, observations, progress=advance, info=info)
     for path in save_speech(speech, folder, info, app.settings):
         click.echo(str(path))
     if not app.quiet:
@@ -318,6 +317,7 @@ def _speakers_table(speech: Any) -> Table:
     help="no-eye-contact: averted gaze is no evidence either way; baby: a baby's coos take "
     "turns, and looking at the same thing and replies count more.",
 )
+@click.option("--timings", is_flag=True, help="Print the wall time of each stage at the end.")
 @click.pass_obj
 def suggest_command(
     app: App,
@@ -332,6 +332,7 @@ def suggest_command(
     model: Path | None,
     goals: tuple[str, ...],
     profile: str | None,
+    timings: bool,
 ) -> None:
     """Candidate moments of FILM for the guider to choose from: writes candidates.json.
 
@@ -357,7 +358,7 @@ def suggest_command(
             )
         from vigvision.cases import cases_root, film_folder, open_case
 
-        info = probe(film)
+        info = _film_info(app, film)
         _, out_dir = film_folder(open_case(cases_root(settings), case_name), info, date.today())
     elif not no_case or out_dir is None:
         raise ConfigError(
@@ -365,34 +366,56 @@ def suggest_command(
             "give --case NAME (make one: `vigvision case new NAME --consent-ref REF"
             " --consent-date DATE`), or --no-case --out DIR for consented research data",
         )
-    _suggest_into(app, settings, film, out_dir, adult, model, goals, profile)
+    else:
+        info = _film_info(app, film)
+    _suggest_into(app, settings, info, out_dir, adult, model, goals, profile, timings)
+
+
+def _film_info(app: App, film: Path) -> FilmInfo:
+    """The film probed (and read for its hash) once for the whole run."""
+    size = film.stat().st_size if film.is_file() else 0
+    with bytes_progress("Checksum", size, app.quiet) as update:
+        return probe(film, progress=update)
 
 
 def _suggest_into(
     app: App,
     settings: Settings,
-    film: Path,
+    info: FilmInfo,
     out_dir: Path,
     adult: str | None,
     model: Path | None = None,
     goals: tuple[str, ...] = (),
     profile: str | None = None,
+    timings: bool = False,
 ) -> Path:
     """Observe, listen, suggest and write everything into ``out_dir``; the report's path."""
-    from vigvision.outputs import output_folder, save_suggestions
-    from vigvision.suggest import suggest
+    from vigvision.outputs import output_folder
+    from vigvision.pipeline import suggest_film
 
-    info = probe(film)
+    film = info.path
     if not info.has_video:
         raise FilmError(
             f"{film} has sound but no picture",
             "suggest needs a film; `vigvision turns` works on sound",
         )
     folder = output_folder(out_dir)
-    observed, speech = _observe_and_listen(app, settings, film, folder, info, adult)
-    suggestions = suggest(observed, speech, settings, model=model, goals=goals, profile=profile)
-    for path in save_suggestions(suggestions, speech, folder, settings):
+    with stages_progress(info.duration_s, app.quiet) as progress:
+        run = suggest_film(
+            info,
+            settings,
+            folder,
+            adult=adult,
+            model=model,
+            goals=goals,
+            profile=profile,
+            progress=progress,
+        )
+    suggestions = run.suggestions
+    for path in run.written:
         click.echo(str(path))
+    if timings:
+        Console(stderr=True).print(_timings_table(run, info.duration_s))
     if not app.quiet:
         Console(stderr=True).print(_candidates_table(suggestions))
         from vigvision.export.report import clock
@@ -455,6 +478,7 @@ def train_command(
     from vigvision.labels import read_moments
     from vigvision.model import to_onnx
     from vigvision.outputs import output_folder
+    from vigvision.pipeline import watch_and_listen
     from vigvision.suggest import film_windows
     from vigvision.training import (
         RECALL_AT,
@@ -479,9 +503,10 @@ def train_command(
     work = work or out.with_name(f"{out.stem}-films")
     examples = []
     for film, moments in sorted(by_film.items()):
-        info = probe(film)
+        info = _film_info(app, film)
         folder = output_folder(work / f"{film.stem}-{info.sha256[:8]}")
-        observed, speech = _observe_and_listen(app, app.settings, film, folder, info, None)
+        with stages_progress(info.duration_s, app.quiet) as progress:
+            observed, speech = watch_and_listen(info, app.settings, folder, progress=progress)
         _, _, spans, features = film_windows(observed, speech, app.settings)
         if not spans:
             click.echo(f"{film.name}: no adult and child seen together; left out", err=True)
@@ -553,7 +578,7 @@ def demo_command(app: App, out_dir: Path, no_open: bool) -> None:
         if not app.quiet:
             click.echo("Making the demonstration film (once)...", err=True)
         atomic_write(film, make_demo_film)
-    report = _suggest_into(app, app.settings, film, folder, adult="left")
+    report = _suggest_into(app, app.settings, _film_info(app, film), folder, adult="left")
     click.echo(f"Open {report} in a browser to see the suggested moments.")
     click.echo(f"Try the review page, where you choose moments: vigvision review {folder}")
     if not no_open and sys.stdout.isatty():
@@ -562,49 +587,14 @@ def demo_command(app: App, out_dir: Path, no_open: bool) -> None:
         webbrowser.open(report.resolve().as_uri())
 
 
-def _observe_and_listen(
-    app: App, settings: Settings, film: Path, folder: Path, info: FilmInfo, adult: str | None
-) -> tuple[Any, Any]:
-    """Observations (reused when made from this film with these settings) and speech."""
-    from vigvision.observe import Observed, observe_film
-    from vigvision.outputs import reusable_observed, reusable_speech, save_observed, save_speech
-    from vigvision.roles import apply_adult_choice, label_rows
-    from vigvision.turns import Speech, Voices, hear_voices, name_voices
-
-    observed: Observed | None = reusable_observed(folder, info, settings)
-    reused = observed is not None and adult is None
-    heard: Voices | Speech | None = None
-    if observed is None:
-        # The sound is heard while the picture is watched: the two share little but the
-        # film, and hearing keeps the second core busy while faces are measured.
-        with ThreadPoolExecutor(1, thread_name_prefix="vigvision-hear") as pool:
-            hearing = pool.submit(hear_voices, film, settings) if info.has_audio else None
-            with film_progress("Watching", info.duration_s, app.quiet) as advance:
-                observed = observe_film(film, settings, adult=adult, progress=advance, info=info)
-            save_observed(observed, folder, settings)
-            heard = hearing.result() if hearing is not None else None
-    elif adult is not None:
-        people = apply_adult_choice(observed.people, adult)
-        observed = Observed(
-            observed.info,
-            label_rows(observed.observations, people),
-            people,
-            observed.frames_analysed,
-            observed.damaged_from_s,
-            None,
-        )
-    speech = Speech(observable=False, duration_s=info.duration_s)
-    if info.has_audio:
-        saved = reusable_speech(folder, info, settings) if reused else None
-        if saved is not None:
-            speech = saved
-        else:
-            if heard is None:
-                with film_progress("Listening", info.duration_s, app.quiet) as advance:
-                    heard = hear_voices(film, settings, progress=advance)
-            speech = name_voices(heard, settings, observed.observations)
-            save_speech(speech, folder, info, settings)
-    return observed, speech
+def _timings_table(run: Any, duration_s: float) -> Table:
+    """Each stage's wall time; listening runs beside watching, so they overlap."""
+    table = Table("stage", "wall time", title="Timings")
+    for stage in run.timings.stages:
+        table.add_row(stage.stage, "reused" if stage.reused else f"{stage.seconds:.1f} s")
+    speed = f" ({duration_s / run.wall_s:.1f}x real time)" if run.wall_s > 0 else ""
+    table.add_row("whole run (after the checksum)", f"{run.wall_s:.1f} s{speed}")
+    return table
 
 
 def _candidates_table(suggestions: Any) -> Table:

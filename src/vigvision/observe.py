@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +139,12 @@ class Observed:
     damaged_from_s: float | None
     landmarks: dict[str, NDArray[Any]] | None
     """With ``keep_landmarks``: ``face`` (rows × 478 × 3) and ``body`` (rows × 33 × 4)."""
+
+    def with_people(self, people: list[PersonSummary]) -> Observed:
+        """The same observations with other roles (the user's ``--adult``)."""
+        return replace(
+            self, observations=label_rows(self.observations, people), people=people, landmarks=None
+        )
 
 
 def observe_film(

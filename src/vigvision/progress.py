@@ -9,6 +9,7 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeRemainingColumn,
@@ -18,6 +19,14 @@ from vigvision.logs import stderr_console
 
 # Hashing a film smaller than this takes well under a second: no bar.
 _HASH_BAR_MIN_BYTES = 256 * 1024 * 1024
+_FILM_COLUMNS = (
+    TextColumn("{task.description}"),
+    BarColumn(),
+    TaskProgressColumn(),
+    TextColumn("{task.completed:,.0f} / {task.total:,.0f} s of film"),
+    TextColumn("ETA"),
+    TimeRemainingColumn(),
+)
 
 
 @contextmanager
@@ -32,15 +41,7 @@ def film_progress(
     if quiet or total_s <= 0 or not console.is_terminal:
         yield lambda t: None
         return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.completed:,.0f} / {task.total:,.0f} s of film"),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
+    with Progress(*_FILM_COLUMNS, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total_s)
         yield lambda t: bar.update(task, completed=min(t, total_s))
 
@@ -63,3 +64,21 @@ def bytes_progress(
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda done, size: bar.update(task, completed=done)
+
+
+@contextmanager
+def stages_progress(total_s: float, quiet: bool) -> Iterator[Callable[[str, float], None]]:
+    """Yields ``progress(stage, t)`` for the pipeline: a bar per stage, from its first report."""
+    console = stderr_console()
+    if quiet or total_s <= 0 or not console.is_terminal:
+        yield lambda stage, t: None
+        return
+    with Progress(*_FILM_COLUMNS, console=console, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(stage: str, t: float) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total_s)
+            bar.update(tasks[stage], completed=min(t, total_s))
+
+        yield advance

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from pyannote.core import Annotation, Segment, Timeline
 
 from vigvision.config import Settings, VoiceSettings
-from vigvision.film import AudioReader, probe
+from vigvision.film import AudioReader, FilmInfo, probe
 from vigvision.observations import Observations
 from vigvision.spans import Spanned
 from vigvision.voice.activity import loud_non_speech, speech_intervals, voice_frames
@@ -127,16 +127,25 @@ def analyse_speech(
     settings: Settings,
     observations: Observations | None = None,
     progress: Callable[[float], None] | None = None,
+    *,
+    info: FilmInfo | None = None,
 ) -> Speech:
     """Who speaks when in a film or a sound file; faces (if given) name the voices."""
-    return name_voices(hear_voices(path, settings, progress), settings, observations)
+    return name_voices(hear_voices(path, settings, progress, info=info), settings, observations)
 
 
 def hear_voices(
-    path: Path, settings: Settings, progress: Callable[[float], None] | None = None
+    path: Path,
+    settings: Settings,
+    progress: Callable[[float], None] | None = None,
+    *,
+    info: FilmInfo | None = None,
 ) -> Voices | Speech:
-    """The voices of a sound track (a ``Speech`` without observable sound when it has none)."""
-    info = probe(path)
+    """The voices of a sound track (a ``Speech`` without observable sound when it has none).
+
+    ``info``: the file's probe, when the caller has it (the file is then not read again
+    for its hash)."""
+    info = info or probe(path)
     if not info.has_audio:
         return Speech(observable=False, duration_s=info.duration_s)
     reader = AudioReader.from_settings(path, settings.audio)

@@ -1,0 +1,177 @@
+"""The one place that runs the stages of a film's analysis, and reuses what it may.
+
+probe (the film is read for its hash once a run) → watch and listen at once (the sound is
+heard on the second core while the picture is watched) → name the voices by the faces
+that speak → cues, windows, scores, candidates → save. What a folder already holds from
+the same film (by hash) and the same settings is reused. Front ends (the command line,
+``train``, the demo) call these functions and print; they never chain stages themselves,
+and stages never decide what to reuse.
+
+Each stage reports progress as ``progress(stage, film_seconds_reached)`` and its wall time
+into ``Timings``; ``cancel`` (a ``threading.Event``) stops a run between two frames.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vigvision.config import Settings
+from vigvision.errors import VigvisionError
+from vigvision.film import FilmInfo
+
+if TYPE_CHECKING:
+    from vigvision.observe import Observed
+    from vigvision.suggest import Suggestions
+    from vigvision.turns import Speech, Voices
+
+Progress = Callable[[str, float], None]
+"""``progress(stage, t)``: the stage ("Watching", "Listening") has reached film time ``t``."""
+
+
+class CancelledError(VigvisionError):
+    """The run was stopped on request; what was saved before stays as it was."""
+
+
+@dataclass(frozen=True)
+class StageTime:
+    stage: str
+    seconds: float
+    reused: bool = False
+
+
+@dataclass
+class Timings:
+    """Wall time of each stage of one run, in the order the stages ended."""
+
+    stages: list[StageTime] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages.append(StageTime(name, time.perf_counter() - started))
+
+    def reused(self, name: str) -> None:
+        self.stages.append(StageTime(name, 0.0, reused=True))
+
+
+def _reporter(
+    stage: str, progress: Progress | None, cancel: threading.Event | None
+) -> Callable[[float], None]:
+    def report(t: float) -> None:
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("the analysis was stopped", "run it again to start over")
+        if progress is not None:
+            progress(stage, t)
+
+    return report
+
+
+def watch_and_listen(
+    info: FilmInfo,
+    settings: Settings,
+    folder: Path,
+    *,
+    adult: str | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    timings: Timings | None = None,
+) -> tuple[Observed, Speech]:
+    """Observations and speech of the film, each reused when ``folder`` holds them for this
+    film (same hash) and these settings; what is computed is saved there."""
+    from vigvision.observe import observe_film
+    from vigvision.outputs import reusable_observed, reusable_speech, save_observed, save_speech
+    from vigvision.roles import apply_adult_choice
+    from vigvision.turns import Speech, hear_voices, name_voices
+
+    timings = timings if timings is not None else Timings()
+    observed = reusable_observed(folder, info, settings)
+    reused = observed is not None and adult is None
+    heard: Voices | Speech | None = None
+    if observed is None:
+        with ThreadPoolExecutor(1, thread_name_prefix="vigvision-hear") as pool:
+            hearing = pool.submit(_heard, info, settings, timings) if info.has_audio else None
+            with timings.stage("watch"):
+                observed = observe_film(
+                    info.path,
+                    settings,
+                    adult=adult,
+                    progress=_reporter("Watching", progress, cancel),
+                    info=info,
+                )
+            save_observed(observed, folder, settings)
+            heard = hearing.result() if hearing is not None else None
+    else:
+        timings.reused("watch")
+        if adult is not None:
+            observed = observed.with_people(apply_adult_choice(observed.people, adult))
+    speech = Speech(observable=False, duration_s=info.duration_s)
+    if info.has_audio:
+        saved = reusable_speech(folder, info, settings) if reused else None
+        if saved is not None:
+            timings.reused("listen")
+            speech = saved
+        else:
+            if heard is None:
+                with timings.stage("listen"):
+                    report = _reporter("Listening", progress, cancel)
+                    heard = hear_voices(info.path, settings, progress=report, info=info)
+            with timings.stage("name voices"):
+                speech = name_voices(heard, settings, observed.observations)
+            save_speech(speech, folder, info, settings)
+    return observed, speech
+
+
+def _heard(info: FilmInfo, settings: Settings, timings: Timings) -> Voices | Speech:
+    from vigvision.turns import hear_voices
+
+    with timings.stage("listen"):
+        return hear_voices(info.path, settings, info=info)
+
+
+@dataclass(frozen=True)
+class Suggested:
+    """One ``suggest`` run: its candidates, the files written, the time of each stage."""
+
+    suggestions: Suggestions
+    written: list[Path]
+    timings: Timings
+    wall_s: float
+    """The whole run, every stage included."""
+
+
+def suggest_film(
+    info: FilmInfo,
+    settings: Settings,
+    folder: Path,
+    *,
+    adult: str | None = None,
+    model: Path | None = None,
+    goals: tuple[str, ...] = (),
+    profile: str | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> Suggested:
+    """Watch, listen, suggest and save everything into ``folder``."""
+    from vigvision.outputs import save_suggestions
+    from vigvision.suggest import suggest
+
+    started = time.perf_counter()
+    timings = Timings()
+    observed, speech = watch_and_listen(
+        info, settings, folder, adult=adult, progress=progress, cancel=cancel, timings=timings
+    )
+    with timings.stage("cues, scores, candidates"):
+        suggestions = suggest(observed, speech, settings, model=model, goals=goals, profile=profile)
+    with timings.stage("save"):
+        written = save_suggestions(suggestions, speech, folder, settings)
+    return Suggested(suggestions, written, timings, time.perf_counter() - started)

@@ -1,0 +1,71 @@
+"""The one place that runs the stages: each film read for its hash once, stages timed,
+work reused, and a run that can be stopped."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from vigvision import film as film_module
+from vigvision.cli import _run
+from vigvision.config import load_settings
+from vigvision.film import probe
+from vigvision.pipeline import CancelledError, suggest_film
+
+
+@pytest.fixture
+def hash_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files read for their sha256 from now on."""
+    reads: list[Path] = []
+    real = film_module.file_sha256
+
+    def counted(path: Path, progress: object = None) -> str:
+        reads.append(path)
+        return real(path, progress)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(film_module, "file_sha256", counted)
+    return reads
+
+
+def test_suggest_reads_the_film_for_its_hash_once(
+    media: Path, tmp_path: Path, hash_reads: list[Path]
+) -> None:
+    # A film with picture and sound: watching, listening and naming the voices all run.
+    clip = media / "adult_talking_head.mp4"
+    _run(["suggest", str(clip), "--no-case", "--out", str(tmp_path), "--timings"], debug=False)
+    assert (tmp_path / "observations.csv").is_file() and (tmp_path / "speech.json").is_file()
+    assert hash_reads == [clip]
+    # Again in the same folder: everything is reused, and still one read.
+    _run(["suggest", str(clip), "--no-case", "--out", str(tmp_path)], debug=False)
+    assert hash_reads == [clip, clip]
+
+
+def test_each_stage_is_timed_and_work_is_reused(media: Path, tmp_path: Path) -> None:
+    info = probe(media / "adult_talking_head.mp4")
+    settings = load_settings()
+    first = suggest_film(info, settings, tmp_path)
+    stages = [stage.stage for stage in first.timings.stages]
+    assert {"watch", "listen", "name voices", "cues, scores, candidates", "save"} <= set(stages)
+    assert first.wall_s >= max(stage.seconds for stage in first.timings.stages)
+    again = suggest_film(info, settings, tmp_path)
+    reused = {stage.stage for stage in again.timings.stages if stage.reused}
+    assert reused == {"watch", "listen"}
+
+
+def test_a_run_stops_when_asked_and_saves_nothing_half_done(media: Path, tmp_path: Path) -> None:
+    info = probe(media / "adult_talking_head.mp4")
+    stop = threading.Event()
+    reached: list[float] = []
+
+    def progress(stage: str, t: float) -> None:
+        reached.append(t)
+        if t > 2.0:
+            stop.set()
+
+    with pytest.raises(CancelledError):
+        suggest_film(info, load_settings(), tmp_path, progress=progress, cancel=stop)
+    assert 2.0 < max(reached) < info.duration_s
+    assert not (tmp_path / "observations.csv").exists()
+    assert not (tmp_path / "candidates.json").exists()
