@@ -3,6 +3,9 @@ work reused, and a run that can be stopped."""
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -69,3 +72,28 @@ def test_a_run_stops_when_asked_and_saves_nothing_half_done(media: Path, tmp_pat
     assert 2.0 < max(reached) < info.duration_s
     assert not (tmp_path / "observations.csv").exists()
     assert not (tmp_path / "candidates.json").exists()
+
+
+def test_a_full_disk_is_one_line_and_what_was_saved_stays(media: Path, tmp_path: Path) -> None:
+    film = media / "two_armwrestle_lowres.mp4"
+    suggest_film(probe(film), load_settings(), tmp_path)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    assert (tmp_path / "report.html").stat().st_size > 24 * 1024
+
+    def little_room() -> None:  # files of 24 KB at most, as on a nearly full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (24 * 1024, 24 * 1024))
+
+    command = [sys.executable, "-c", "from vigvision.cli import main; main()", "suggest"]
+    done = subprocess.run(
+        [*command, str(film), "--no-case", "--out", str(tmp_path), "--adult", "left"],
+        capture_output=True,
+        text=True,
+        preexec_fn=little_room,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 2
+    (line,) = [text for text in done.stderr.splitlines() if text.startswith("error:")]
+    assert "no room left to write" in line and "Traceback" not in done.stderr
+    # The new candidates (another adult) did not replace the old ones in part: none landed.
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before

@@ -728,6 +728,12 @@ def _run(args: list[str], debug: bool) -> int:
     except Exception as error:
         if debug:
             raise
+        from vigvision.files import NO_ROOM, no_room
+
+        if isinstance(error, OSError) and error.errno in NO_ROOM:
+            # Written by something else than the project's file writer (a video, a cache).
+            _say_error(no_room(Path(error.filename or "a file")).one_line())
+            return 2
         problem = f"{type(error).__name__}: {error}"
         _say_error(f"unexpected problem ({problem}) — run again with --debug and report it")
         return 1

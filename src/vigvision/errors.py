@@ -28,3 +28,7 @@ class ConfigError(VigvisionError):
 
 class MissingModelError(VigvisionError):
     """A model file that should ship with the installation is not there."""
+
+
+class DiskFullError(VigvisionError):
+    """No room left on the disk (or a file-size limit) while saving results."""

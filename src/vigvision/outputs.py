@@ -22,7 +22,7 @@ from vigvision.cues.table import write_cues_csv
 from vigvision.errors import VigvisionError
 from vigvision.export.elan import write_eaf
 from vigvision.export.report import write_report
-from vigvision.files import atomic_write, write_json
+from vigvision.files import atomic_write, write_json, written_together
 from vigvision.film import FilmInfo
 from vigvision.observations import COLUMNS, SCHEMA, Observations
 from vigvision.observe import Observed
@@ -52,6 +52,7 @@ def output_folder(path: Path) -> Path:
     return path
 
 
+@written_together
 def save_observed(observed: Observed, out_dir: Path, settings: Settings) -> list[Path]:
     """``observations.csv``, ``people.json`` and, if kept, ``landmarks.npz``."""
     written = [atomic_write(out_dir / "observations.csv", observed.observations.to_csv)]
@@ -164,6 +165,7 @@ def reusable_speech(out_dir: Path, info: FilmInfo, settings: Settings) -> Speech
     )
 
 
+@written_together
 def save_speech(speech: Speech, out_dir: Path, info: FilmInfo, settings: Settings) -> list[Path]:
     """``turns.rttm``, ``turns.csv`` and ``speech.json`` (speakers, settings, film)."""
     file_id = info.path.stem.replace(" ", "_")
@@ -215,6 +217,7 @@ def _rounded(value: float, digits: int) -> float | None:
     return round(value, digits) if math.isfinite(value) else None
 
 
+@written_together
 def save_suggestions(
     suggestions: Suggestions, speech: Speech, out_dir: Path, settings: Settings
 ) -> list[Path]:
