@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from vigvision import film as film_module
 from vigvision.cli import _run
 from vigvision.config import load_settings
+from vigvision.film import info as film_info
 from vigvision.film import probe
 from vigvision.pipeline import CancelledError, suggest_film
 
@@ -22,13 +22,13 @@ from vigvision.pipeline import CancelledError, suggest_film
 def hash_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The files read for their sha256 from now on."""
     reads: list[Path] = []
-    real = film_module.file_sha256
+    real = film_info.file_sha256
 
     def counted(path: Path, progress: object = None) -> str:
         reads.append(path)
         return real(path, progress)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(film_module, "file_sha256", counted)
+    monkeypatch.setattr(film_info, "file_sha256", counted)
     return reads
 
 
