@@ -33,7 +33,8 @@ from vigvision.cues.pairs import pairs_of
 from vigvision.cues.table import pair_cues
 from vigvision.film import FilmWriter
 from vigvision.observe import observe_film
-from vigvision.turns import Speech, analyse_speech
+from vigvision.turns import Speech
+from vigvision.voice.listen import analyse_speech
 
 CLIPS = {
     "two_kitchen_side_by_side.mp4": "side by side, both working at the counter in front",

@@ -43,7 +43,9 @@ from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
 from vigvision.film import AudioReader
 from vigvision.observe import observe_film
-from vigvision.turns import Speech, analyse_speech, read_rttm
+from vigvision.turns import Speech
+from vigvision.voice.formats import read_rttm
+from vigvision.voice.listen import analyse_speech
 
 SETTINGS = load_settings()
 CONVERSATION = TAKING_TURNS

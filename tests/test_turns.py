@@ -18,8 +18,10 @@ from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
 from vigvision.film import AudioReader
 from vigvision.observe import observe_film
-from vigvision.turns import Said, Speech, analyse_speech, make_turns, read_rttm, turn_taking
+from vigvision.turns import Said, Speech, make_turns, turn_taking
 from vigvision.voice.activity import FRAME_S, smooth
+from vigvision.voice.formats import read_rttm
+from vigvision.voice.listen import analyse_speech
 
 
 def test_short_pauses_are_bridged_and_blips_dropped() -> None:

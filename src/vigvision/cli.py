@@ -249,7 +249,7 @@ def turns_command(app: App, film: Path, out_dir: Path, audio_only: bool) -> None
     """
     from vigvision.observe import observe_film
     from vigvision.outputs import output_folder, reusable_observed, save_observed, save_speech
-    from vigvision.turns import analyse_speech
+    from vigvision.voice.listen import analyse_speech
 
     info = _film_info(app, film)
     if not info.has_audio:

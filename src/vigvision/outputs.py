@@ -34,9 +34,8 @@ from vigvision.turns import (
     Speech,
     make_turns,
     turn_taking,
-    write_rttm,
-    write_turns_csv,
 )
+from vigvision.voice.formats import write_rttm, write_turns_csv
 
 
 def output_folder(path: Path) -> Path:

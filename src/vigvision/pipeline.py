@@ -91,7 +91,8 @@ def watch_and_listen(
     from vigvision.observe import observe_film
     from vigvision.outputs import reusable_observed, reusable_speech, save_observed, save_speech
     from vigvision.roles import apply_adult_choice
-    from vigvision.turns import Speech, hear_voices, name_voices
+    from vigvision.turns import Speech
+    from vigvision.voice.listen import hear_voices, name_voices
 
     timings = timings if timings is not None else Timings()
     observed = reusable_observed(folder, info, settings)
@@ -132,7 +133,7 @@ def watch_and_listen(
 
 
 def _heard(info: FilmInfo, settings: Settings, timings: Timings) -> Voices | Speech:
-    from vigvision.turns import hear_voices
+    from vigvision.voice.listen import hear_voices
 
     with timings.stage("listen"):
         return hear_voices(info.path, settings, info=info)
