@@ -217,8 +217,8 @@ def seen_speaking(
 ) -> NDArray[np.int64]:
     """At each time, the person whose mouth clearly moves most (0 where nobody clearly does).
 
-    Only mouths whose movement follows one of the ``voices`` (voice per time, −1 silent)
-    over the film count. A
+    Only mouths whose movement follows the ``voices`` (voice per time, −1 silent), all or
+    one of them, over the film count. A
     person's mouth activity is the spread of their mouth opening over ``window_s`` around
     each analysed frame; it must exceed everyone else's by ``margin``. A face not seen at
     a time gives no evidence either way.
@@ -244,11 +244,15 @@ def seen_speaking(
         near = np.abs(t[nearer] - times) <= 1.5 * step
         activity[row] = np.where(near, spread[nearer], np.nan)
     if voices is not None:
-        # A mouth counts only if it moves more while someone speaks than in silence: a face
-        # talking on a loop, or chewing, moves whether or not a voice is heard.
-        speech = voices >= 0
+        # A mouth counts only if it moves more while a voice speaks than otherwise: a face
+        # talking on a loop, or chewing, moves whether or not a voice is heard. Each voice
+        # is tried on its own: in a group, someone who speaks a quarter of the time is
+        # still while the others speak, which would hide how their mouth follows their own.
+        heard = [voices >= 0] + [voices == voice for voice in np.unique(voices[voices >= 0])]
         for row in range(len(people)):
-            if _follows(activity[row], speech) < _MOUTH_FOLLOWS_SPEECH:
+            evidence = [_follows(activity[row], speech) for speech in heard]
+            known = [value for value in evidence if value is not None]
+            if known and max(known) < _MOUTH_FOLLOWS_SPEECH:
                 activity[row] = np.nan
     speaker_at[:] = _most_active(activity, people, margin)
     return speaker_at
@@ -271,16 +275,16 @@ def _most_active(
     return speaker_at
 
 
-def _follows(activity: NDArray[np.float64], speech: NDArray[np.bool_]) -> float:
+def _follows(activity: NDArray[np.float64], speech: NDArray[np.bool_]) -> float | None:
     """Correlation between a mouth's activity and speech being heard, while it is seen.
 
-    1 (no evidence against) unless the face was seen through at least ``_COMPARE_FRAMES``
-    of speech and of silence, the only way to tell whether it moves with the voices.
+    None (no evidence) unless the face was seen through at least ``_COMPARE_FRAMES`` of
+    speech and of silence, the only way to tell whether it moves with the voices.
     """
     seen = np.isfinite(activity)
     heard, quiet = int((speech & seen).sum()), int((~speech & seen).sum())
     if min(heard, quiet) < _COMPARE_FRAMES or np.std(activity[seen]) == 0:
-        return 1.0
+        return None
     return float(np.corrcoef(activity[seen], speech[seen].astype(float))[0, 1])
 
 
