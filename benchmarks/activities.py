@@ -24,9 +24,9 @@ if __package__ in (None, ""):
 import tempfile
 
 import numpy as np
+from tests.compose import load_clip
 
 from benchmarks._common import MEDIA, run_quietly
-from vigvision.compose import load_clip
 from vigvision.config import Settings, load_settings
 from vigvision.cues.grid import Grid
 from vigvision.cues.pairs import pairs_of

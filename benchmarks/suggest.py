@@ -17,7 +17,7 @@ person alone; nobody; a crowd):
   counter both looking at what one of them holds, a home recording of an adult and a child
   laid under them; the distractors are the same people with one of them mirrored in place
   (turned to look elsewhere), with the same sound;
-- group: an adult and two children side by side (``vigvision.compose``, as in the tests: the
+- group: an adult and two children side by side (``tests.compose``, as in the tests: the
   adult's close-up, the child's and its mirror image), the talk passing among the three, each
   voice heard while its own face moves; the distractors are the same three in view with
   nobody talking (faces held still; silence or music), the adult alone talking, nobody, and
@@ -58,11 +58,11 @@ if __package__ in (None, ""):
 import cv2
 import numpy as np
 from pyannote.core import Segment
+from tests.compose import Clip, Talk, conversation_in_a_row, load_clip
 from tests.films import each_half_mirrored
 
 from benchmarks._common import CACHE, MEDIA
 from vigvision.claims import false_claims
-from vigvision.compose import Clip, Talk, conversation_in_a_row, load_clip
 from vigvision.film import AudioReader, FilmWriter, FrameReader
 from vigvision.observations import Observations
 from vigvision.training import is_found, overlap
@@ -308,7 +308,7 @@ def stretch_sound(path: Path) -> np.ndarray:
 
 
 def group_stretches(film: Film) -> Iterator[Stretch]:
-    """The group's stretches: each talk composed by ``vigvision.compose`` (a face moves and is
+    """The group's stretches: each talk composed by ``tests.compose`` (a face moves and is
     heard while it talks, held still otherwise), then framed; the rest as in the other films."""
     clips = group_clips()
     count = round(STRETCH_S * FPS)

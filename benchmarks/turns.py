@@ -28,6 +28,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pyannote.metrics.diarization import DiarizationErrorRate
+from tests.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from tests.films import write_sound
 
 from benchmarks._common import (
@@ -39,7 +40,6 @@ from benchmarks._common import (
     share_kept,
     voice_activity_f1,
 )
-from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
 from vigvision.film import AudioReader
 from vigvision.observe import observe_film

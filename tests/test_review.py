@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from tests.helpers import vigvision
-from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.film import probe
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -12,9 +12,7 @@ import numpy as np
 import pytest
 from pyannote.core import Segment, Timeline
 
-from tests.helpers import vigvision
-from vigvision.claims import false_claims
-from vigvision.compose import (
+from tests.compose import (
     TAKING_TURNS,
     Clip,
     Talk,
@@ -22,6 +20,8 @@ from vigvision.compose import (
     load_clip,
     side_by_side_conversation,
 )
+from tests.helpers import vigvision
+from vigvision.claims import false_claims
 from vigvision.config import load_settings
 from vigvision.cues.grid import Grid
 from vigvision.cues.pairs import Pair

@@ -10,8 +10,8 @@ import pympi
 import pytest
 from pyannote.core import Segment, Timeline
 
+from tests.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from tests.helpers import vigvision
-from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
 from vigvision.errors import ConfigError
 from vigvision.labels import Moment, read_moments

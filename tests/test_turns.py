@@ -12,9 +12,9 @@ from benchmarks._common import HOME_SPEECH, overlaps_found, share_kept, voice_ac
 from pyannote.core import Segment, Timeline
 from pyannote.metrics.diarization import DiarizationErrorRate
 
+from tests.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from tests.films import make_film, write_sound
 from tests.helpers import vigvision
-from vigvision.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.config import load_settings
 from vigvision.film import AudioReader
 from vigvision.observe import observe_film

@@ -217,8 +217,8 @@ def seen_speaking(
 ) -> NDArray[np.int64]:
     """At each time, the person whose mouth clearly moves most (0 where nobody clearly does).
 
-    Only mouths whose movement follows the ``voices`` (voice per time, −1 silent), all or
-    one of them, over the film count. A
+    Only mouths whose movement follows the ``voices`` (voice per time, −1 silent), all of
+    them or one, over the film count. A
     person's mouth activity is the spread of their mouth opening over ``window_s`` around
     each analysed frame; it must exceed everyone else's by ``margin``. A face not seen at
     a time gives no evidence either way.
@@ -244,15 +244,18 @@ def seen_speaking(
         near = np.abs(t[nearer] - times) <= 1.5 * step
         activity[row] = np.where(near, spread[nearer], np.nan)
     if voices is not None:
-        # A mouth counts only if it moves more while a voice speaks than otherwise: a face
-        # talking on a loop, or chewing, moves whether or not a voice is heard. Each voice
-        # is tried on its own: in a group, someone who speaks a quarter of the time is
-        # still while the others speak, which would hide how their mouth follows their own.
-        heard = [voices >= 0] + [voices == voice for voice in np.unique(voices[voices >= 0])]
+        # A mouth counts only if it moves more while someone speaks than in silence: a face
+        # talking on a loop, or chewing, moves whether or not a voice is heard. In a group,
+        # someone who speaks a quarter of the time is still while the others speak: their
+        # mouth is then kept if it follows one voice on its own.
+        voiced = voices >= 0
+        each = [voices == voice for voice in np.unique(voices[voiced])]
         for row in range(len(people)):
-            evidence = [_follows(activity[row], speech) for speech in heard]
-            known = [value for value in evidence if value is not None]
-            if known and max(known) < _MOUTH_FOLLOWS_SPEECH:
+            overall = _follows(activity[row], voiced)
+            if overall is None or overall >= _MOUTH_FOLLOWS_SPEECH:
+                continue
+            alone = [_follows(activity[row], speech) for speech in each]
+            if not any(value is not None and value >= _MOUTH_FOLLOWS_SPEECH for value in alone):
                 activity[row] = np.nan
     speaker_at[:] = _most_active(activity, people, margin)
     return speaker_at

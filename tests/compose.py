@@ -1,8 +1,8 @@
 """Films composed from real clips, with a ground truth the composition defines.
 
-Used by tests and benchmarks (and the demo) where no real VIG film may be used: e.g. two
-people side by side taking turns to talk, each talker's own picture and sound playing while
-the other's face is held still.
+Used by tests and benchmarks where no real VIG film may be used (so it lives beside the
+tests, not in the package): e.g. two people side by side taking turns to talk, each talker's
+own picture and sound playing while the other's face is held still.
 """
 
 from __future__ import annotations
