@@ -3,19 +3,23 @@ work reused, and a run that can be stopped."""
 
 from __future__ import annotations
 
+import json
+import pickle
 import resource
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from tests.compose import TAKING_TURNS, load_clip, side_by_side_conversation
 from vigvision.cli import _run
 from vigvision.config import load_settings
 from vigvision.film import info as film_info
 from vigvision.film import probe
-from vigvision.pipeline import CancelledError, suggest_film
+from vigvision.pipeline import WATCHING_SO_FAR, CancelledError, suggest_film
 
 
 @pytest.fixture
@@ -97,3 +101,52 @@ def test_a_full_disk_is_one_line_and_what_was_saved_stays(media: Path, tmp_path:
     assert "no room left to write" in line and "Traceback" not in done.stderr
     # The new candidates (another adult) did not replace the old ones in part: none landed.
     assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+
+
+def test_a_run_killed_half_way_continues_where_it_stopped(media: Path, tmp_path: Path) -> None:
+    adult = load_clip(media / "adult_talking_head_2.mp4")
+    child = load_clip(media / "child_face_closeup.mp4")
+    film = tmp_path / "talk.mp4"
+    side_by_side_conversation(adult, child, TAKING_TURNS * 3, film)
+    duration = probe(film).duration_s
+    saving = ["--set", "perception.save_every_s=4"]  # often, for a film this short
+
+    def suggest(out: Path) -> subprocess.Popen[str]:
+        command = [sys.executable, "-c", "from vigvision.cli import main; main()", *saving]
+        return subprocess.Popen(
+            [*command, "suggest", str(film), "--no-case", "--out", str(out), "--adult", "left"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    whole = suggest(tmp_path / "whole")
+    assert whole.wait(timeout=300) == 0
+
+    stopped = suggest(tmp_path / "stopped")
+    so_far = tmp_path / "stopped" / WATCHING_SO_FAR
+    while stopped.poll() is None and not _saved_past(so_far, duration / 2):
+        time.sleep(0.2)
+    stopped.kill()  # as kill -9: no chance to clean up
+    stopped.wait()
+    assert so_far.is_file()
+
+    again = suggest(tmp_path / "stopped")
+    _, said = again.communicate(timeout=300)
+    assert again.returncode == 0, said
+    assert "continuing from 0:" in said  # and how much sooner it is done: benchmarks
+    assert not so_far.exists()
+
+    def candidates(out: Path) -> list[dict[str, object]]:
+        data = json.loads((out / "candidates.json").read_text())
+        return [{k: c[k] for k in ("start_s", "end_s", "explanation")} for c in data["candidates"]]
+
+    assert candidates(tmp_path / "stopped") == candidates(tmp_path / "whole")
+
+
+def _saved_past(path: Path, t: float) -> bool:
+    """Whether the watching saved so far reaches ``t`` seconds of film."""
+    try:
+        return float(pickle.loads(path.read_bytes())["state"]["t"]) >= t
+    except (OSError, EOFError, pickle.UnpicklingError, KeyError):
+        return False

@@ -55,6 +55,7 @@ class PerceptionSettings:
     body_every_s: float = _bounds(ge=0.05, le=60)
     hands_every_s: float = _bounds(ge=0.05, le=60)
     find_bodies: bool = _bounds()
+    save_every_s: float = _bounds(ge=1)
     smile_width_neutral: float = _bounds(ge=0, le=3)
     smile_width_full: float = _bounds(ge=0, le=3)
     smile_lift_neutral: float = _bounds(ge=-1, le=1)

@@ -12,7 +12,9 @@ body pose until their face is found (``seen_by`` says which).
 
 from __future__ import annotations
 
+import logging
 import math
+import pickle
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -24,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigvision.config import Settings
+from vigvision.files import atomic_write
 from vigvision.film import FilmInfo, FrameReader, probe
 from vigvision.observations import Observations, add_head_motion
 from vigvision.perception.bodies import (
@@ -37,6 +40,8 @@ from vigvision.perception.bodies import (
 from vigvision.perception.faces import FaceFinder, FaceMeasurer, FaceReading
 from vigvision.roles import PersonSummary, apply_adult_choice, guess_roles, label_rows, summarise
 from vigvision.tracking import Person, PersonTracker, appearance_signature, centre, iou
+
+log = logging.getLogger(__name__)
 
 # Searching again this soon at the earliest when someone followed has just been missed.
 _RESEARCH_AFTER_S = 0.3
@@ -155,16 +160,38 @@ def observe_film(
     keep_landmarks: bool = False,
     progress: Callable[[float], None] | None = None,
     info: FilmInfo | None = None,
+    resume_from: Path | None = None,
 ) -> Observed:
-    """Observe every analysed frame of a film; the result is ready to save."""
+    """Observe every analysed frame of a film; the result is ready to save.
+
+    ``resume_from``: a file where the work so far is saved every ``save_every_s`` of film;
+    a run stopped on the way (killed, a power cut) continues from there the next time.
+    """
     info = info or probe(path)
-    reader = FrameReader.from_settings(path, settings.film)
     watcher = _Watcher(settings, keep_landmarks)
+    start_s, grid_from, first_index = 0.0, None, 0
+    saved = _saved_work(resume_from, info, settings) if resume_from and not keep_landmarks else None
+    if saved is not None:
+        start_s, grid_from, first_index = watcher.restore(saved)
+        from vigvision.export.report import clock
+
+        log.warning("continuing from %s, where the last run on this film stopped", clock(start_s))
+    reader = FrameReader.from_settings(path, settings.film, start_s=start_s, grid_from_s=grid_from)
+    # Saves fall on the same instants whether a run started at the beginning or continued,
+    # and at each the models start afresh (their memory of the frames before is not saved):
+    # a continued run then watches exactly as an uninterrupted one.
+    save_every = settings.perception.save_every_s
+    next_save = (math.floor(start_s / save_every) + 1) * save_every
     try:
-        for index, frame in enumerate(reader):
+        for index, frame in enumerate(reader, start=first_index):
             watcher.look(index, frame.t, frame.image)
             if progress is not None:
                 progress(frame.t)
+            if frame.t >= next_save:
+                if resume_from is not None and not keep_landmarks:
+                    _save_work(resume_from, info, settings, watcher.state(frame.t, index + 1))
+                watcher.start_models_afresh()
+                next_save = (math.floor(frame.t / save_every) + 1) * save_every
     finally:
         watcher.close()
     table, landmarks = watcher.table()
@@ -179,6 +206,36 @@ def observe_film(
         damaged_from_s=reader.damaged_from_s,
         landmarks=landmarks,
     )
+
+
+# The settings a saved piece of work must have been made with to be continued.
+_WATCHING_SETTINGS = ("film", "perception", "tracking")
+
+
+def _save_work(target: Path, info: FilmInfo, settings: Settings, state: dict[str, Any]) -> None:
+    wanted = settings.to_dict()
+    work = {
+        "sha256": info.sha256,
+        "settings": {k: wanted[k] for k in _WATCHING_SETTINGS},
+        "state": state,
+    }
+    atomic_write(target, lambda path: path.write_bytes(pickle.dumps(work)))
+
+
+def _saved_work(source: Path, info: FilmInfo, settings: Settings) -> dict[str, Any] | None:
+    """The work saved by a stopped run of this film with these settings, if any."""
+    if not source.is_file():
+        return None
+    try:
+        # Only ever a file this program wrote, in the run's own folder (0700 in a case).
+        work = pickle.loads(source.read_bytes())
+        wanted = settings.to_dict()
+        same = work["sha256"] == info.sha256 and work["settings"] == {
+            k: wanted[k] for k in _WATCHING_SETTINGS
+        }
+        return dict(work["state"]) if same else None
+    except (pickle.UnpicklingError, EOFError, KeyError, TypeError, AttributeError, ValueError):
+        return None
 
 
 class _Watcher:
@@ -208,6 +265,53 @@ class _Watcher:
         self.colours: NDArray[Any] | None = None
         self.previous_grey: NDArray[Any] | None = None
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vigvision-measure")
+
+    def state(self, t: float, next_index: int) -> dict[str, Any]:
+        """What is needed to go on after the frame at ``t`` (no model: they are made anew)."""
+        return {
+            "t": t,
+            "next_index": next_index,
+            "frames": self.frames,
+            "rows": self.rows,
+            "tracker": self.tracker,
+            "next_search": self.next_search,
+            "last_search": self.last_search,
+            "next_body": self.next_body,
+            "hands": self.hands,
+            "by_body": sorted(self.by_body),
+            "colours": self.colours,
+            "previous_grey": self.previous_grey,
+        }
+
+    def restore(self, state: dict[str, Any]) -> tuple[float, float | None, int]:
+        """Go on from a saved state: read frames from just after the last one analysed, on
+        the same analysis grid (its next instant), with the next frame index."""
+        self.rows, self.tracker, self.frames = state["rows"], state["tracker"], state["frames"]
+        self.next_search, self.last_search = state["next_search"], state["last_search"]
+        self.next_body, self.hands = state["next_body"], state["hands"]
+        self.colours, self.previous_grey = state["colours"], state["previous_grey"]
+        self.by_body = set(state["by_body"])
+        self.start_models_afresh()
+        fps = self.settings.film.analysis_fps
+        last = float(state["t"])
+        # As the grid moves on after picking a frame: to its first instant past half a step.
+        due = (math.floor((last + 0.5 / fps) * fps) + 1) / fps if fps else None
+        return last + 1e-6, due, int(state["next_index"])
+
+    def start_models_afresh(self) -> None:
+        """Models that follow from frame to frame forget what they followed (as after a
+        restart); people followed by their body pose are then found again by a search."""
+        for measurer in [*self.measurers.values(), *self.idle]:
+            measurer.close()
+        self.measurers, self.idle = {}, []
+        for person_id in list(self.by_body):
+            person = self.tracker.person(person_id)
+            if person is not None:
+                person.out_of_sight = True
+            self.by_body.discard(person_id)
+            follower = self.followers.pop(person_id, None)
+            if follower is not None:
+                follower.close()
 
     def look(self, index: int, t: float, image: NDArray[Any]) -> None:
         self.frames += 1

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from vigvision.suggest import Suggestions
     from vigvision.turns import Speech, Voices
 
+# Where the watching done so far is kept while a film is watched (in the results folder).
+WATCHING_SO_FAR = ".watching-so-far.pickle"
+
 Progress = Callable[[str, float], None]
 """``progress(stage, t)``: the stage ("Watching", "Listening") has reached film time ``t``."""
 
@@ -101,6 +104,9 @@ def watch_and_listen(
     if observed is None:
         with ThreadPoolExecutor(1, thread_name_prefix="vigvision-hear") as pool:
             hearing = pool.submit(_heard, info, settings, timings) if info.has_audio else None
+            # The watching done so far is saved now and then: a run stopped on the way
+            # continues from there the next time.
+            partial = folder / WATCHING_SO_FAR
             with timings.stage("watch"):
                 observed = observe_film(
                     info.path,
@@ -108,8 +114,10 @@ def watch_and_listen(
                     adult=adult,
                     progress=_reporter("Watching", progress, cancel),
                     info=info,
+                    resume_from=partial,
                 )
             save_observed(observed, folder, settings)
+            partial.unlink(missing_ok=True)
             heard = hearing.result() if hearing is not None else None
     else:
         timings.reused("watch")

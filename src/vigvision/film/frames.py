@@ -65,6 +65,8 @@ class FrameReader:
             ...  # the film could only be read up to there
 
     ``fps=0`` yields every frame; ``start_s``/``end_s`` read only a part (by seeking).
+    ``grid_from_s``: the first instant of the analysis grid when it is not ``start_s`` (a
+    run continued after the frame at ``start_s``: the same grid, the same frames picked).
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class FrameReader:
         threads: int = 0,
         prefetch: int = 8,
         truncation_tolerance_s: float = 0.5,
+        grid_from_s: float | None = None,
     ) -> None:
         if fps < 0 or max_side < 0 or prefetch < 1:
             raise ValueError("fps and max_side must be >= 0 and prefetch >= 1")
@@ -90,6 +93,7 @@ class FrameReader:
         self.fps = fps
         self.max_side = max_side
         self.start_s = max(0.0, start_s)
+        self.grid_from_s = self.start_s if grid_from_s is None else grid_from_s
         self.end_s = end_s
         self.threads = threads
         self.prefetch = prefetch
@@ -113,7 +117,12 @@ class FrameReader:
 
     @classmethod
     def from_settings(
-        cls, path: Path, settings: FilmSettings, start_s: float = 0.0, end_s: float | None = None
+        cls,
+        path: Path,
+        settings: FilmSettings,
+        start_s: float = 0.0,
+        end_s: float | None = None,
+        grid_from_s: float | None = None,
     ) -> FrameReader:
         return cls(
             path,
@@ -121,6 +130,7 @@ class FrameReader:
             max_side=settings.max_side,
             start_s=start_s,
             end_s=end_s,
+            grid_from_s=grid_from_s,
             threads=settings.decode_threads,
             prefetch=settings.prefetch_frames,
             truncation_tolerance_s=settings.truncation_tolerance_s,
@@ -171,7 +181,7 @@ class FrameReader:
 
     def _decode(self) -> Iterator[Frame]:
         step = 1.0 / self.fps if self.fps > 0 else 0.0
-        sampler = _NearestToGrid(self.start_s, step)
+        sampler = _NearestToGrid(self.grid_from_s, step)
         for t, frame in self._timed_frames(step):
             if self.end_s is not None and t >= self.end_s:
                 break
