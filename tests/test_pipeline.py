@@ -19,7 +19,7 @@ from vigvision.cli import _run
 from vigvision.config import load_settings
 from vigvision.film import info as film_info
 from vigvision.film import probe
-from vigvision.pipeline import WATCHING_SO_FAR, CancelledError, suggest_film
+from vigvision.pipeline import HEARD_SO_FAR, WATCHING_SO_FAR, CancelledError, suggest_film
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_a_run_killed_half_way_continues_where_it_stopped(media: Path, tmp_path:
     _, said = again.communicate(timeout=300)
     assert again.returncode == 0, said
     assert "continuing from 0:" in said  # and how much sooner it is done: benchmarks
-    assert not so_far.exists()
+    assert not so_far.exists() and not (tmp_path / "stopped" / HEARD_SO_FAR).exists()
 
     def candidates(out: Path) -> list[dict[str, object]]:
         data = json.loads((out / "candidates.json").read_text())
@@ -147,6 +147,6 @@ def test_a_run_killed_half_way_continues_where_it_stopped(media: Path, tmp_path:
 def _saved_past(path: Path, t: float) -> bool:
     """Whether the watching saved so far reaches ``t`` seconds of film."""
     try:
-        return float(pickle.loads(path.read_bytes())["state"]["t"]) >= t
+        return float(pickle.loads(path.read_bytes())["work"]["t"]) >= t
     except (OSError, EOFError, pickle.UnpicklingError, KeyError):
         return False

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import math
-import pickle
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -25,8 +24,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from vigvision import resume
 from vigvision.config import Settings
-from vigvision.files import atomic_write
 from vigvision.film import FilmInfo, FrameReader, probe
 from vigvision.observations import Observations, add_head_motion
 from vigvision.perception.bodies import (
@@ -170,7 +169,9 @@ def observe_film(
     info = info or probe(path)
     watcher = _Watcher(settings, keep_landmarks)
     start_s, grid_from, first_index = 0.0, None, 0
-    saved = _saved_work(resume_from, info, settings) if resume_from and not keep_landmarks else None
+    saved = None
+    if resume_from is not None and not keep_landmarks:
+        saved = resume.kept(resume_from, info.sha256, settings, _WATCHING_SETTINGS)
     if saved is not None:
         start_s, grid_from, first_index = watcher.restore(saved)
         from vigvision.export.report import clock
@@ -189,7 +190,8 @@ def observe_film(
                 progress(frame.t)
             if frame.t >= next_save:
                 if resume_from is not None and not keep_landmarks:
-                    _save_work(resume_from, info, settings, watcher.state(frame.t, index + 1))
+                    state = watcher.state(frame.t, index + 1)
+                    resume.keep(resume_from, info.sha256, settings, _WATCHING_SETTINGS, state)
                 watcher.start_models_afresh()
                 next_save = (math.floor(frame.t / save_every) + 1) * save_every
     finally:
@@ -208,34 +210,8 @@ def observe_film(
     )
 
 
-# The settings a saved piece of work must have been made with to be continued.
+# The settings a saved piece of watching must have been made with to be continued.
 _WATCHING_SETTINGS = ("film", "perception", "tracking")
-
-
-def _save_work(target: Path, info: FilmInfo, settings: Settings, state: dict[str, Any]) -> None:
-    wanted = settings.to_dict()
-    work = {
-        "sha256": info.sha256,
-        "settings": {k: wanted[k] for k in _WATCHING_SETTINGS},
-        "state": state,
-    }
-    atomic_write(target, lambda path: path.write_bytes(pickle.dumps(work)))
-
-
-def _saved_work(source: Path, info: FilmInfo, settings: Settings) -> dict[str, Any] | None:
-    """The work saved by a stopped run of this film with these settings, if any."""
-    if not source.is_file():
-        return None
-    try:
-        # Only ever a file this program wrote, in the run's own folder (0700 in a case).
-        work = pickle.loads(source.read_bytes())
-        wanted = settings.to_dict()
-        same = work["sha256"] == info.sha256 and work["settings"] == {
-            k: wanted[k] for k in _WATCHING_SETTINGS
-        }
-        return dict(work["state"]) if same else None
-    except (pickle.UnpicklingError, EOFError, KeyError, TypeError, AttributeError, ValueError):
-        return None
 
 
 class _Watcher:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vigvision import resume
 from vigvision.config import Settings
 from vigvision.errors import VigvisionError
 from vigvision.film import FilmInfo
@@ -31,8 +32,11 @@ if TYPE_CHECKING:
     from vigvision.suggest import Suggestions
     from vigvision.turns import Speech, Voices
 
-# Where the watching done so far is kept while a film is watched (in the results folder).
+# Where the watching done so far, and the voices heard, are kept until a run's results are
+# saved (in the results folder): a stopped run continues from them.
 WATCHING_SO_FAR = ".watching-so-far.pickle"
+HEARD_SO_FAR = ".heard-so-far.pickle"
+_LISTENING_SETTINGS = ("audio", "voice")
 
 Progress = Callable[[str, float], None]
 """``progress(stage, t)``: the stage ("Watching", "Listening") has reached film time ``t``."""
@@ -103,7 +107,9 @@ def watch_and_listen(
     heard: Voices | Speech | None = None
     if observed is None:
         with ThreadPoolExecutor(1, thread_name_prefix="vigvision-hear") as pool:
-            hearing = pool.submit(_heard, info, settings, timings) if info.has_audio else None
+            hearing = (
+                pool.submit(_heard, info, settings, timings, folder) if info.has_audio else None
+            )
             # The watching done so far is saved now and then: a run stopped on the way
             # continues from there the next time.
             partial = folder / WATCHING_SO_FAR
@@ -137,14 +143,23 @@ def watch_and_listen(
             with timings.stage("name voices"):
                 speech = name_voices(heard, settings, observed.observations)
             save_speech(speech, folder, info, settings)
+            (folder / HEARD_SO_FAR).unlink(missing_ok=True)
     return observed, speech
 
 
-def _heard(info: FilmInfo, settings: Settings, timings: Timings) -> Voices | Speech:
+def _heard(info: FilmInfo, settings: Settings, timings: Timings, folder: Path) -> Voices | Speech:
+    """The voices of the sound track: kept in ``folder`` until the speech is saved, so that
+    a run stopped while watching does not listen again."""
     from vigvision.voice.listen import hear_voices
 
+    kept = resume.kept(folder / HEARD_SO_FAR, info.sha256, settings, _LISTENING_SETTINGS)
+    if kept is not None:
+        timings.reused("listen")
+        return kept  # type: ignore[no-any-return]
     with timings.stage("listen"):
-        return hear_voices(info.path, settings, info=info)
+        heard = hear_voices(info.path, settings, info=info)
+    resume.keep(folder / HEARD_SO_FAR, info.sha256, settings, _LISTENING_SETTINGS, heard)
+    return heard
 
 
 @dataclass(frozen=True)
