@@ -217,8 +217,8 @@ def seen_speaking(
 ) -> NDArray[np.int64]:
     """At each time, the person whose mouth clearly moves most (0 where nobody clearly does).
 
-    Only mouths whose movement follows the ``voices`` (voice per time, −1 silent), all of
-    them or one, over the film count. A
+    Only mouths whose movement follows one of the ``voices`` (voice per time, −1 silent)
+    over the film count. A
     person's mouth activity is the spread of their mouth opening over ``window_s`` around
     each analysed frame; it must exceed everyone else's by ``margin``. A face not seen at
     a time gives no evidence either way.
@@ -245,17 +245,10 @@ def seen_speaking(
         activity[row] = np.where(near, spread[nearer], np.nan)
     if voices is not None:
         # A mouth counts only if it moves more while someone speaks than in silence: a face
-        # talking on a loop, or chewing, moves whether or not a voice is heard. In a group,
-        # someone who speaks a quarter of the time is still while the others speak: their
-        # mouth is then kept if it follows one voice on its own.
-        voiced = voices >= 0
-        each = [voices == voice for voice in np.unique(voices[voiced])]
+        # talking on a loop, or chewing, moves whether or not a voice is heard.
+        speech = voices >= 0
         for row in range(len(people)):
-            overall = _follows(activity[row], voiced)
-            if overall is None or overall >= _MOUTH_FOLLOWS_SPEECH:
-                continue
-            alone = [_follows(activity[row], speech) for speech in each]
-            if not any(value is not None and value >= _MOUTH_FOLLOWS_SPEECH for value in alone):
+            if _follows(activity[row], speech) < _MOUTH_FOLLOWS_SPEECH:
                 activity[row] = np.nan
     speaker_at[:] = _most_active(activity, people, margin)
     return speaker_at
@@ -278,16 +271,16 @@ def _most_active(
     return speaker_at
 
 
-def _follows(activity: NDArray[np.float64], speech: NDArray[np.bool_]) -> float | None:
+def _follows(activity: NDArray[np.float64], speech: NDArray[np.bool_]) -> float:
     """Correlation between a mouth's activity and speech being heard, while it is seen.
 
-    None (no evidence) unless the face was seen through at least ``_COMPARE_FRAMES`` of
-    speech and of silence, the only way to tell whether it moves with the voices.
+    1 (no evidence against) unless the face was seen through at least ``_COMPARE_FRAMES``
+    of speech and of silence, the only way to tell whether it moves with the voices.
     """
     seen = np.isfinite(activity)
     heard, quiet = int((speech & seen).sum()), int((~speech & seen).sum())
     if min(heard, quiet) < _COMPARE_FRAMES or np.std(activity[seen]) == 0:
-        return None
+        return 1.0
     return float(np.corrcoef(activity[seen], speech[seen].astype(float))[0, 1])
 
 
