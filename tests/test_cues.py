@@ -335,7 +335,8 @@ def test_the_adult_repeats_what_the_child_has_just_done() -> None:
     cues = pair_cues(pair, two_people_moving(two_s_later, child), SILENT_FILM, grid).cues
     assert np.nansum(cues["adult_repeats_child"]) == 12  # every gesture of the child
     assert np.nanmean(cues["adult_repeats_child"]) == 1.0
-    assert np.nanmax(cues["imitation"]) > 0.5  # far more often than by chance
+    # Alike 2 s later, far more than at once or by chance (gestures lined up by luck).
+    assert np.nanmax(cues["imitation"]) > 0.3
     # Each gesturing on their own: repeats no more often than by chance.
     anywhere = gestures(every=1)
     cues = pair_cues(pair, two_people_moving(anywhere, child), SILENT_FILM, grid).cues
@@ -344,6 +345,7 @@ def test_the_adult_repeats_what_the_child_has_just_done() -> None:
     at_once = child + 0.02 * rng.random(len(grid))
     cues = pair_cues(pair, two_people_moving(at_once, child), SILENT_FILM, grid).cues
     assert np.nansum(cues["adult_repeats_child"]) == 0
+    assert np.nanmax(cues["imitation"]) < 0
 
 
 def test_a_group_moment_needs_each_child_in_view_reached() -> None:

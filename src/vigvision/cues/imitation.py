@@ -1,38 +1,51 @@
 """Imitation: one person doing again, a moment later, what the other has just done.
 
-A nod answered by a nod, a smile by a smile, hands set moving as the other's just were:
-each kind of movement of each person is cut into bouts (from still to moving); a bout of
-one is *repeated* when the other starts a bout of the same kind 0.6-4 s later, having not
-been doing it already. Doing it at the same time is moving together
-(``movement_synchrony``), not repeating.
+A nod answered by a nod, a smile by a smile, hands set moving as the other's just were.
+Two measures, on each kind of movement (``KINDS``):
 
-Someone who nods all the time will "repeat" any nod by chance. The chance is the other
-person's own rate of starting that movement, as if their bouts were shuffled in time:
-each bout of one scores 1 − chance when repeated and − chance when not, so over a moment
-the mean is how much more often than chance the other repeats (0: no more than chance).
+- ``repeats`` (the events ``adult_repeats_child``, ``child_repeats_adult``): each kind cut
+  into bouts (from still to moving); a bout of one is repeated when the other starts a bout
+  of the same kind 0.6-4 s later, having not been doing it already.
+- ``lagged_similarity`` (the level ``imitation``): over the 10 s around each instant, how
+  much more alike the other's movement is to the first's 0.6-4 s later than at once, and
+  than by chance (the same measure with the other's movement shifted far away in the film:
+  a shuffled baseline). Doing it at the same time is moving together
+  (``movement_synchrony``), not repeating: it is alike at once, and scores below 0.
+
+Bout starts depend on thresholds, and the measures of one face cross them up to 2 s apart
+from those of the same face mirrored: so bouts alone took moving at once for repeating on
+real footage. Whole movement curves keep their timing. In benchmarks/activities.py a
+laughing adult beside a mirrored copy of themselves 1.5 s later scores 0.27, beside the
+same copy at the same time −0.24, beside an unrelated child −0.01 (bouts: 0.12, 0.26, 0.17).
+Each kind is scored on its own and the kinds seen are averaged: one alike by luck is not
+imitation.
 
 Movement only: the sound gives one pitch per stretch of speech, too little to tell a
-melody repeated from any answer.
-
-A column for research, neither said nor scored: on real footage the measures of one face
-are not steady enough to time a repeat. A laughing adult beside a mirrored copy of
-themselves 1.5 s later scored 0.16 (above chance), the same copy at the same time 0.44,
-an unrelated child 0.10 (benchmarks/activities.py).
+melody repeated from any answer. A column for research, neither said nor scored.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
-from vigvision.cues.grid import Grid, Series
+from vigvision.cues.grid import Grid, Series, shifted
 
 # A repeat starts this long after the bout it repeats (seconds).
 LATER_S: Final = (0.6, 4.0)
+# Alike "at once": within this lag either way (seconds).
+AT_ONCE_S: Final = 0.4
+# Movement curves are compared over this long around each instant (seconds)...
+WINDOW_S: Final = 10.0
+# ... where both people were seen for at least this share of it.
+_MIN_SEEN: Final = 0.6
+# The chance level: the other's curve shifted to this many other places in the film.
+_SHUFFLES: Final = 6
 # Still for this long (seconds) before moving again: a new bout.
 _STILL_BEFORE_S: Final = 0.6
 
@@ -123,3 +136,86 @@ def repeats(grid: Grid, first: list[Series], second: list[Series]) -> Repeats:
         done[cells] = np.fmax(done[cells], repeated)
         above[cells] = np.fmax(above[cells], repeated - chance)
     return Repeats(done, above)
+
+
+def window_correlation(first: Series, second: Series, half: int) -> Series:
+    """Pearson correlation of the two over ``2 * half + 1`` cells around each cell, where
+    both were seen for ``_MIN_SEEN`` of them (NaN elsewhere); 0 where either did not move.
+
+    >>> t = np.arange(40.0)
+    >>> float(window_correlation(np.sin(t), np.sin(t), half=5)[20].round(2))
+    1.0
+    >>> float(window_correlation(np.sin(t), -np.sin(t), half=5)[20].round(2))
+    -1.0
+    """
+    seen = np.isfinite(first) & np.isfinite(second)
+    x, y = np.where(seen, first, 0.0), np.where(seen, second, 0.0)
+    cells = np.arange(len(first))
+    low, high = np.clip(cells - half, 0, len(first)), np.clip(cells + half + 1, 0, len(first))
+
+    def total(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        running = np.concatenate([[0.0], np.cumsum(values)])
+        return np.asarray(running[high] - running[low], dtype=np.float64)
+
+    n = total(seen.astype(float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sx, sy = total(x), total(y)
+        vx = total(x * x) - sx * sx / n
+        vy = total(y * y) - sy * sy / n
+        cov = total(x * y) - sx * sy / n
+        r = cov / np.sqrt(vx * vy)
+    still = (vx <= 1e-9 * n) | (vy <= 1e-9 * n)
+    r = np.where(still, 0.0, r)
+    enough = n >= _MIN_SEEN * (2 * half + 1)
+    return np.asarray(np.where(enough, np.clip(r, -1.0, 1.0), np.nan), dtype=np.float64)
+
+
+def lagged_similarity(grid: Grid, first: list[Series], second: list[Series]) -> Series:
+    """How much the second person's movement follows the first's a moment later, above how
+    alike the two move at once and above chance: −1 … 1 at each instant (``KINDS`` order;
+    the kind that follows most), NaN where the two were not both seen.
+
+    >>> grid = Grid.over(60.0, 0.2)
+    >>> rng = np.random.default_rng(1)
+    >>> child = np.convolve(rng.random(len(grid)) > 0.95, np.ones(5), "same").astype(float)
+    >>> later = np.roll(child, 8)  # the adult does each again 1.6 s later
+    >>> still = [np.full(len(grid), np.nan)] * (len(KINDS) - 1)
+    >>> round(float(np.nanmean(lagged_similarity(grid, [child, *still], [later, *still]))), 1)
+    0.6
+    >>> at_once = lagged_similarity(grid, [child, *still], [child, *still])
+    >>> bool(np.nanmean(at_once) < 0)
+    True
+    """
+    half = round(WINDOW_S / grid.step / 2)
+    soon, late = (round(s / grid.step) for s in LATER_S)
+    once = round(AT_ONCE_S / grid.step)
+    scores: list[Series] = []
+    for mine, theirs in zip(first, second, strict=True):
+        if not (np.isfinite(mine).any() and np.isfinite(theirs).any()):
+            continue
+
+        def most_alike(other: Series, lags: range, mine: Series = mine) -> Series:
+            rows = [window_correlation(mine, shifted(other, lag), half) for lag in lags]
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells stay NaN
+                return np.asarray(np.nanmax(np.vstack(rows), axis=0))
+
+        later = most_alike(theirs, range(soon, late + 1))
+        together = most_alike(theirs, range(-once, once + 1))
+        # Chance: the same, with their movement from elsewhere in the film (shifted, wrapping
+        # round, by more than the longest lag either way: no repeat can line up).
+        shifts = [len(grid) * (k + 1) // (_SHUFFLES + 1) for k in range(_SHUFFLES)]
+        shuffled = [
+            most_alike(np.roll(theirs, shift), range(soon, late + 1))
+            for shift in shifts
+            if min(shift, len(grid) - shift) > 2 * late
+        ]
+        pooled = np.concatenate(shuffled) if shuffled else np.zeros(0)
+        chance = float(np.nanmedian(pooled)) if np.isfinite(pooled).any() else 0.0
+        scores.append(later - np.fmax(together, chance))
+    if not scores:
+        return np.full(len(grid), np.nan)
+    # The kinds seen, together: one kind alike by luck is not imitation.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.asarray(np.nanmean(np.vstack(scores), axis=0))

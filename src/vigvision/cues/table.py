@@ -150,7 +150,10 @@ def pair_cues(
     moves = {p: [of(p, kind.column) for kind in imitation.KINDS] for p in (a, c)}
     by_adult = imitation.repeats(grid, moves[c], moves[a])
     by_child = imitation.repeats(grid, moves[a], moves[c])
-    cues["imitation"] = np.fmax(by_adult.above_chance, by_child.above_chance)
+    cues["imitation"] = np.fmax(
+        imitation.lagged_similarity(grid, moves[c], moves[a]),
+        imitation.lagged_similarity(grid, moves[a], moves[c]),
+    )
     if pair.roles_known:
         cues["adult_repeats_child"], cues["child_repeats_adult"] = by_adult.done, by_child.done
     # Whose each stretch of speech is: "adult"/"child" (or "first"/"second" with roles
