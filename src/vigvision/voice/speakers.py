@@ -12,6 +12,7 @@ to moves; that ties voices to tracked people where faces are seen.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -33,7 +34,7 @@ from vigvision.voice.segmentation import (
 )
 
 # How closely a mouth's movement must follow the speech (correlation over the film) for
-# the mouth to name a voice.
+# the mouth to name a voice, with two people in view (fewer with more: mouth_must_follow).
 _MOUTH_FOLLOWS_SPEECH: Final = 0.2
 # Frames (10 ms) of speech and of silence a face must be seen through to be checked.
 _COMPARE_FRAMES: Final = 500
@@ -247,11 +248,32 @@ def seen_speaking(
         # A mouth counts only if it moves more while someone speaks than in silence: a face
         # talking on a loop, or chewing, moves whether or not a voice is heard.
         speech = voices >= 0
+        seen_for = [len(observations.of_person(person)) for person in people]
+        talkers = sum(frames >= 0.2 * max(seen_for) for frames in seen_for)
+        needed = mouth_must_follow(talkers, float(speech.mean()))
         for row in range(len(people)):
-            if _follows(activity[row], speech) < _MOUTH_FOLLOWS_SPEECH:
+            if _follows(activity[row], speech) < needed:
                 activity[row] = np.nan
     speaker_at[:] = _most_active(activity, people, margin)
     return speaker_at
+
+
+def mouth_must_follow(talkers: int, speaking_share: float) -> float:
+    """How closely a speaking mouth must follow the speech heard (correlation) to count.
+
+    With ``talkers`` people in view sharing the talk, each is still while the others speak:
+    a mouth moving exactly while its own voice is heard correlates with all the speech by
+    sqrt((1 − s) / (k − s)) (s: the share of time with speech). The bar falls by as much
+    from its value for two people: in a group, someone speaking a quarter of the time is
+    not a face talking on a loop.
+
+    >>> round(mouth_must_follow(talkers=2, speaking_share=0.6), 3)
+    0.2
+    >>> round(mouth_must_follow(talkers=3, speaking_share=0.6), 3)
+    0.153
+    """
+    k, share = max(2, talkers), min(max(speaking_share, 0.0), 0.99)
+    return _MOUTH_FOLLOWS_SPEECH * math.sqrt((2 - share) / (k - share))
 
 
 def _most_active(
