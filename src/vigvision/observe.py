@@ -214,6 +214,22 @@ def observe_film(
 _WATCHING_SETTINGS = ("film", "perception", "tracking")
 
 
+def _placed(
+    index: int, t: float, person_id: int, box: NDArray[Any], width: int, height: int
+) -> dict[str, Any]:
+    """Who, when, and where (the face box, or the head placed by the body pose)."""
+    x, y, w, h = box
+    return {
+        "t": t,
+        "frame": index,
+        "person": person_id,
+        "x": x / width,
+        "y": y / height,
+        "w": w / width,
+        "h": h / height,
+    }
+
+
 class _Watcher:
     """The per-frame work: follow, search, measure, and collect rows."""
 
@@ -520,15 +536,8 @@ class _Watcher:
         width: int,
         height: int,
     ) -> None:
-        x, y, w, h = face.box
         row: dict[str, Any] = {
-            "t": t,
-            "frame": index,
-            "person": person_id,
-            "x": x / width,
-            "y": y / height,
-            "w": w / width,
-            "h": h / height,
+            **_placed(index, t, person_id, face.box, width, height),
             "confidence": face.confidence,
             "yaw": face.pose.yaw,
             "pitch": face.pose.pitch,
@@ -543,13 +552,7 @@ class _Watcher:
             "face_mesh": int(face.has_mesh),
             "seen_by": "face",
         }
-        self._add_body_columns(row, body, width, height)
-        self.rows.append(row)
-        if self.keep_landmarks:
-            scale = np.array([width, height, width], np.float64)
-            self.face_points.append(None if face.landmarks is None else face.landmarks / scale)
-            body_scale = np.array([width, height, width, 1.0])
-            self.body_points.append(None if body is None else body.keypoints / body_scale)
+        self._add(row, face.landmarks, body, width, height)
 
     def _add_body_row(
         self,
@@ -563,22 +566,22 @@ class _Watcher:
     ) -> None:
         """A person seen only by their body: their head box stands for the face box, and
         nothing of the face is observable (the body's columns only where a pose was read)."""
-        x, y, w, h = head
-        row: dict[str, Any] = {
-            "t": t,
-            "frame": index,
-            "person": person_id,
-            "x": x / width,
-            "y": y / height,
-            "w": w / width,
-            "h": h / height,
-            "face_mesh": 0,
-            "seen_by": "body",
-        }
+        row = {**_placed(index, t, person_id, head, width, height), "face_mesh": 0}
+        self._add({**row, "seen_by": "body"}, None, body, width, height)
+
+    def _add(
+        self,
+        row: dict[str, Any],
+        face_points: NDArray[Any] | None,
+        body: BodyReading | None,
+        width: int,
+        height: int,
+    ) -> None:
         self._add_body_columns(row, body, width, height)
         self.rows.append(row)
         if self.keep_landmarks:
-            self.face_points.append(None)
+            scale = np.array([width, height, width], np.float64)
+            self.face_points.append(None if face_points is None else face_points / scale)
             body_scale = np.array([width, height, width, 1.0])
             self.body_points.append(None if body is None else body.keypoints / body_scale)
 
