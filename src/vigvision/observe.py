@@ -293,9 +293,11 @@ class _Watcher:
     def start_models_afresh(self) -> None:
         """Models that follow from frame to frame forget what they followed (as after a
         restart); people followed by their body pose are then found again by a search."""
-        for measurer in [*self.measurers.values(), *self.idle]:
-            measurer.close()
-        self.measurers, self.idle = {}, []
+        # Each one back to the pool, as it was when made (whose it was no longer matters).
+        self.idle = [*self.idle, *self.measurers.values()]
+        self.measurers = {}
+        for measurer in self.idle:
+            measurer.start_afresh()
         for person_id in list(self.by_body):
             person = self.tracker.person(person_id)
             if person is not None:

@@ -260,6 +260,15 @@ class FaceMeasurer:
             landmarks=landmarks,
         )
 
+    def start_afresh(self) -> None:
+        """Forget the face followed so far, keeping the models loaded: shown a picture with
+        no face, the mesh lets go of its track and looks afresh at the next frame, as a new
+        one would. (Making the models again, or restarting their graph, held on to 25-30 MB
+        more each time.)"""
+        side = self.settings.crop_px
+        self._mesh.process(np.zeros((side, side, 3), np.uint8))
+        self._mesh_misses = 0
+
     def close(self) -> None:
         self._keypoints.close()
         self._mesh.close()
