@@ -247,6 +247,7 @@ class _Watcher:
         # People followed by their body pose: no face of theirs is seen.
         self.by_body: set[int] = set()
         self.followers: dict[int, BodyFollower] = {}
+        self.idle_poses: list[BodyMeasurer] = []  # followers' pose models, kept for reuse
         # Each person's last seen hands: (when, forearms, hand points, face width).
         self.hands: dict[int, tuple[float, list[Forearm], list[tuple[float, float]], float]] = {}
         self.rows: list[dict[str, Any]] = []
@@ -302,10 +303,9 @@ class _Watcher:
             person = self.tracker.person(person_id)
             if person is not None:
                 person.out_of_sight = True
+            if person_id in self.followers:
+                self._let_go(person_id)
             self.by_body.discard(person_id)
-            follower = self.followers.pop(person_id, None)
-            if follower is not None:
-                follower.close()
 
     def look(self, index: int, t: float, image: NDArray[Any]) -> None:
         self.frames += 1
@@ -422,7 +422,9 @@ class _Watcher:
 
     def _let_go(self, person_id: int) -> None:
         self.by_body.discard(person_id)
-        self.followers.pop(person_id).close()
+        pose = self.followers.pop(person_id).pose
+        pose.forget()
+        self.idle_poses.append(pose)
 
     def _search_bodies(
         self,
@@ -443,7 +445,8 @@ class _Watcher:
             bodies[person_id] = body
             self.by_body.add(person_id)
             side = float(head[2])
-            self.followers[person_id] = BodyFollower(body, square, head_side=side, t=t)
+            pose = self.idle_poses.pop() if self.idle_poses else BodyMeasurer(follow=True)
+            self.followers[person_id] = BodyFollower(body, square, side, t, pose)
             self._keep_hands(person_id, t, body, side)
             self._keep_hands(person_id, t, body, float(head[2]))
 
@@ -655,5 +658,5 @@ class _Watcher:
             measurer.close()
         self.finder.close()
         self.bodies.close()
-        for follower in self.followers.values():
-            follower.close()
+        for pose in [*(f.pose for f in self.followers.values()), *self.idle_poses]:
+            pose.close()

@@ -197,6 +197,12 @@ class BodyMeasurer:
                 squares.append(square)
         return list(zip(found, heads, squares, strict=True))
 
+    def forget(self) -> None:
+        """Let go of the person followed (video mode): shown a picture with nobody, the
+        model looks afresh at the next one, as a new one would, without being made again
+        (that held on to some 25 MB each time)."""
+        self._pose.process(np.zeros((self.crop_px, self.crop_px, 3), np.uint8))
+
     def measure_in(self, image: Image, region: Box) -> BodyReading | None:
         """The pose of the one person the model sees in a square region (x, y, side, side)."""
         x0, y0, side, _ = region
@@ -238,17 +244,20 @@ class BodyFollower:
 
     lost_after_s: Final = 3.0
 
-    def __init__(self, found: BodyReading, square: Box, head_side: float, t: float) -> None:
-        """``found``: the body found at ``t`` by a search of ``square``."""
+    def __init__(
+        self, found: BodyReading, square: Box, head_side: float, t: float, pose: BodyMeasurer
+    ) -> None:
+        """``found``: the body found at ``t`` by a search of ``square``; ``pose``: a pose
+        model in video mode with nothing followed (``BodyMeasurer(follow=True)``)."""
         self.square = square
         self.head_side = head_side
         self.read_t = t
         self.head = head_box(found, head_side)
-        self._pose = BodyMeasurer(follow=True)
+        self.pose = pose
 
     def follow(self, image: Image, t: float) -> BodyReading | None:
         """Their body in this frame (others greyed out), or None where it was not read."""
-        body = self._pose.measure_in(image, self.square)
+        body = self.pose.measure_in(image, self.square)
         # Their shoulders may be out of the picture or hidden: the head and hands still tell.
         if body is None or (body.seen and _upside_down(body)) or not _inside(body, image):
             return None
@@ -258,9 +267,6 @@ class BodyFollower:
 
     def lost(self, t: float) -> bool:
         return t - self.read_t > self.lost_after_s
-
-    def close(self) -> None:
-        self._pose.close()
 
 
 def _inside(body: BodyReading, image: Image) -> bool:
