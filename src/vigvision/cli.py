@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
@@ -27,6 +27,9 @@ from vigvision.config import Settings, load_settings
 from vigvision.errors import ConfigError, FilmError, VigvisionError
 from vigvision.film import AudioReader, FilmInfo, FilmWriter, FrameReader, probe
 from vigvision.progress import bytes_progress, film_progress, stages_progress
+
+if TYPE_CHECKING:
+    from vigvision.pipeline import Suggested
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +103,7 @@ out_option = click.option(
 @click.pass_obj
 def probe_command(app: App, film: Path, as_json: bool) -> None:
     """Describe FILM: duration, frame rate, size as displayed, rotation, codecs, sound."""
-    size = film.stat().st_size if film.is_file() else 0
-    with bytes_progress("Checksum", size, app.quiet or as_json) as update:
-        info = probe(film, progress=update)
+    info = _film_info(app, film, quiet=as_json)
     if as_json:
         click.echo(json.dumps(info.to_json(), indent=2))
     else:
@@ -188,9 +189,7 @@ def observe_command(
     settings = app.settings.with_overrides({k: v for k, v in overrides.items() if v is not None})
     if adult is not None and adult not in {"left", "right"} and not adult.isdigit():
         raise ConfigError(f"--adult must be left, right or a person id, not {adult!r}")
-    size = film.stat().st_size if film.is_file() else 0
-    with bytes_progress("Checksum", size, app.quiet) as update:
-        info = probe(film, progress=update)
+    info = _film_info(app, film)
     if not info.has_video:
         raise FilmError(
             f"{film} has sound but no picture", "use `vigvision turns` for audio-only files"
@@ -371,10 +370,10 @@ def suggest_command(
     _suggest_into(app, settings, info, out_dir, adult, model, goals, profile, timings)
 
 
-def _film_info(app: App, film: Path) -> FilmInfo:
+def _film_info(app: App, film: Path, quiet: bool = False) -> FilmInfo:
     """The film probed (and read for its hash) once for the whole run."""
     size = film.stat().st_size if film.is_file() else 0
-    with bytes_progress("Checksum", size, app.quiet) as update:
+    with bytes_progress("Checksum", size, app.quiet or quiet) as update:
         return probe(film, progress=update)
 
 
@@ -587,7 +586,7 @@ def demo_command(app: App, out_dir: Path, no_open: bool) -> None:
         webbrowser.open(report.resolve().as_uri())
 
 
-def _timings_table(run: Any, duration_s: float) -> Table:
+def _timings_table(run: Suggested, duration_s: float) -> Table:
     """Each stage's wall time; listening runs beside watching, so they overlap."""
     table = Table("stage", "wall time", title="Timings")
     for stage in run.timings.stages:

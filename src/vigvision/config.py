@@ -20,6 +20,9 @@ from vigvision.errors import ConfigError
 from vigvision.resources import shipped_path
 
 DEFAULT_CONFIG = "configs/default.yaml"
+# The settings sections that what is heard of a sound track depends on: saved speech (or
+# voices kept by a stopped run) is used again only when these are the same.
+LISTENING_SECTIONS = ("audio", "voice")
 
 
 def _bounds(ge: float | None = None, le: float | None = None) -> Any:

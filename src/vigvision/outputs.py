@@ -17,7 +17,7 @@ import numpy as np
 from pyannote.core import Segment, Timeline
 
 from vigvision import __version__
-from vigvision.config import Settings
+from vigvision.config import LISTENING_SECTIONS, Settings
 from vigvision.cues.table import write_cues_csv
 from vigvision.errors import VigvisionError
 from vigvision.export.elan import write_eaf
@@ -130,7 +130,7 @@ def reusable_speech(out_dir: Path, info: FilmInfo, settings: Settings) -> Speech
         saved = json.loads(path.read_text(encoding="utf-8"))
         wanted = settings.to_dict()
         if saved["film"]["sha256"] != info.sha256 or any(
-            saved["settings"].get(k) != wanted[k] for k in ("audio", "voice")
+            saved["settings"].get(k) != wanted[k] for k in LISTENING_SECTIONS
         ):
             return None
         if not saved["observable"]:

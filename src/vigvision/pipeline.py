@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vigvision import resume
-from vigvision.config import Settings
+from vigvision.config import LISTENING_SECTIONS, Settings
 from vigvision.errors import VigvisionError
 from vigvision.film import FilmInfo
 
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 # saved (in the results folder): a stopped run continues from them.
 WATCHING_SO_FAR = ".watching-so-far.pickle"
 HEARD_SO_FAR = ".heard-so-far.pickle"
-_LISTENING_SETTINGS = ("audio", "voice")
 
 Progress = Callable[[str, float], None]
 """``progress(stage, t)``: the stage ("Watching", "Listening") has reached film time ``t``."""
@@ -152,13 +151,13 @@ def _heard(info: FilmInfo, settings: Settings, timings: Timings, folder: Path) -
     a run stopped while watching does not listen again."""
     from vigvision.voice.listen import hear_voices
 
-    kept = resume.kept(folder / HEARD_SO_FAR, info.sha256, settings, _LISTENING_SETTINGS)
+    kept = resume.kept(folder / HEARD_SO_FAR, info.sha256, settings, LISTENING_SECTIONS)
     if kept is not None:
         timings.reused("listen")
         return kept  # type: ignore[no-any-return]
     with timings.stage("listen"):
         heard = hear_voices(info.path, settings, info=info)
-    resume.keep(folder / HEARD_SO_FAR, info.sha256, settings, _LISTENING_SETTINGS, heard)
+    resume.keep(folder / HEARD_SO_FAR, info.sha256, settings, LISTENING_SECTIONS, heard)
     return heard
 
 

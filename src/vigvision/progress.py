@@ -37,13 +37,8 @@ def film_progress(
 
     Shown only on a terminal: in a log file or a pipe a bar is noise.
     """
-    console = stderr_console()
-    if quiet or total_s <= 0 or not console.is_terminal:
-        yield lambda t: None
-        return
-    with Progress(*_FILM_COLUMNS, console=console, transient=True) as bar:
-        task = bar.add_task(description, total=total_s)
-        yield lambda t: bar.update(task, completed=min(t, total_s))
+    with stages_progress(total_s, quiet) as advance:
+        yield lambda t: advance(description, t)
 
 
 @contextmanager
