@@ -262,7 +262,13 @@ def turns_command(app: App, film: Path, out_dir: Path, audio_only: bool) -> None
         observed = reusable_observed(folder, info, app.settings)
         if observed is None:
             with film_progress("Watching", info.duration_s, app.quiet) as advance:
-                observed = observe_film(film, app.settings, progress=advance, info=info)
+                observed = observe_film(
+                    film,
+                    app.settings,
+                    progress=advance,
+                    info=info,
+                    glance_first=app.settings.perception.glance_first,
+                )
             save_observed(observed, folder, app.settings)
         observations = observed.observations
     with film_progress("Listening", info.duration_s, app.quiet) as advance:
@@ -389,6 +395,7 @@ def _suggest_into(
     timings: bool = False,
 ) -> Path:
     """Observe, listen, suggest and write everything into ``out_dir``; the report's path."""
+    from vigvision.glance import closely_share
     from vigvision.outputs import output_folder
     from vigvision.pipeline import suggest_film
 
@@ -418,6 +425,17 @@ def _suggest_into(
     if not app.quiet:
         Console(stderr=True).print(_candidates_table(suggestions))
         from vigvision.export.report import clock
+
+        glanced = [s for s in run.watched if not s.closely]
+        if glanced:
+            share = closely_share(run.watched)
+            click.echo(
+                f"Watched closely: {share:.0%} of the film. The rest ({len(glanced)} "
+                f"stretch{'es' if len(glanced) > 1 else ''}, listed in people.json) was only "
+                f"glanced at: {_nobody_or_fewer(settings.perception.glance_min_people)} "
+                "in view there.",
+                err=True,
+            )
 
         for group in suggestions.groups:
             click.echo(
@@ -586,6 +604,10 @@ def demo_command(app: App, out_dir: Path, no_open: bool) -> None:
         webbrowser.open(report.resolve().as_uri())
 
 
+def _nobody_or_fewer(people: int) -> str:
+    return "nobody was" if people <= 1 else f"fewer than {people} people were"
+
+
 def _timings_table(run: Suggested, duration_s: float) -> Table:
     """Each stage's wall time; listening runs beside watching, so they overlap."""
     table = Table("stage", "wall time", title="Timings")
@@ -742,10 +764,11 @@ def _say_error(message: str) -> None:
     click.echo(f"error: {message}", err=True)
 
 
-# The guider's commands (case, review, export, letter) live in their own module.
-from vigvision import cli_cases  # noqa: E402
+# The guider's commands (case, review, export, letter) and the researcher's (batch) live in
+# their own modules.
+from vigvision import cli_cases, cli_research  # noqa: E402
 
-__all__ = ["App", "cli", "cli_cases", "main"]
+__all__ = ["App", "cli", "cli_cases", "cli_research", "main"]
 
 if __name__ == "__main__":
     main()

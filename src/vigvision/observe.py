@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from vigvision import resume
 from vigvision.config import Settings
 from vigvision.film import FilmInfo, FrameReader, probe
+from vigvision.glance import Stretch, everywhere, glance_at_film, plan_watching
 from vigvision.observations import Observations, add_head_motion
 from vigvision.perception.bodies import (
     BodyFollower,
@@ -143,6 +144,8 @@ class Observed:
     damaged_from_s: float | None
     landmarks: dict[str, NDArray[Any]] | None
     """With ``keep_landmarks``: ``face`` (rows × 478 × 3) and ``body`` (rows × 33 × 4)."""
+    watched: tuple[Stretch, ...]
+    """The film's stretches, each watched closely or only glanced at."""
 
     def with_people(self, people: list[PersonSummary]) -> Observed:
         """The same observations with other roles (the user's ``--adult``)."""
@@ -160,40 +163,71 @@ def observe_film(
     progress: Callable[[float], None] | None = None,
     info: FilmInfo | None = None,
     resume_from: Path | None = None,
+    glance_first: bool = False,
 ) -> Observed:
     """Observe every analysed frame of a film; the result is ready to save.
 
+    ``glance_first``: glance at the key frames first and watch closely only where enough
+    people are in view for a moment (see ``glance``); otherwise the whole film is watched.
     ``resume_from``: a file where the work so far is saved every ``save_every_s`` of film;
     a run stopped on the way (killed, a power cut) continues from there the next time.
     """
     info = info or probe(path)
     watcher = _Watcher(settings, keep_landmarks)
-    start_s, grid_from, first_index = 0.0, None, 0
+    start_s, grid_from, index = 0.0, None, 0
     saved = None
     if resume_from is not None and not keep_landmarks:
         saved = resume.kept(resume_from, info.sha256, settings, _WATCHING_SETTINGS)
     if saved is not None:
-        start_s, grid_from, first_index = watcher.restore(saved)
+        start_s, grid_from, index = watcher.restore(saved)
+        plan: tuple[Stretch, ...] = saved["plan"]
         from vigvision.export.report import clock
 
         log.warning("continuing from %s, where the last run on this film stopped", clock(start_s))
-    reader = FrameReader.from_settings(path, settings.film, start_s=start_s, grid_from_s=grid_from)
+    elif glance_first and info.duration_s > 0:
+        p = settings.perception
+        plan = plan_watching(
+            glance_at_film(path, settings),
+            info.duration_s,
+            min_people=p.glance_min_people,
+            max_gap_s=p.glance_max_gap_s,
+        )
+    else:
+        plan = everywhere(info.duration_s)
+    fps = settings.film.analysis_fps
     # Saves fall on the same instants whether a run started at the beginning or continued,
     # and at each the models start afresh (their memory of the frames before is not saved):
     # a continued run then watches exactly as an uninterrupted one.
     save_every = settings.perception.save_every_s
     next_save = (math.floor(start_s / save_every) + 1) * save_every
+    damaged_from_s: float | None = None
     try:
-        for index, frame in enumerate(reader, start=first_index):
-            watcher.look(index, frame.t, frame.image)
-            if progress is not None:
-                progress(frame.t)
-            if frame.t >= next_save:
-                if resume_from is not None and not keep_landmarks:
-                    state = watcher.state(frame.t, index + 1)
-                    resume.keep(resume_from, info.sha256, settings, _WATCHING_SETTINGS, state)
-                watcher.start_models_afresh()
-                next_save = (math.floor(frame.t / save_every) + 1) * save_every
+        for stretch in plan:
+            if not stretch.closely or stretch.end_s <= start_s:
+                continue
+            if stretch.start_s > start_s:
+                # After a stretch not watched closely: as after a cut, nobody is where
+                # they were; the analysis grid goes on from the stretch's start.
+                start_s = stretch.start_s
+                grid_from = math.ceil(start_s * fps - 1e-9) / fps if fps else None
+                watcher.jump(start_s)
+            reader = FrameReader.from_settings(
+                path, settings.film, start_s=start_s, end_s=stretch.end_s, grid_from_s=grid_from
+            )
+            for frame in reader:
+                watcher.look(index, frame.t, frame.image)
+                index += 1
+                if progress is not None:
+                    progress(frame.t)
+                if frame.t >= next_save:
+                    if resume_from is not None and not keep_landmarks:
+                        state = {**watcher.state(frame.t, index), "plan": plan}
+                        resume.keep(resume_from, info.sha256, settings, _WATCHING_SETTINGS, state)
+                    watcher.start_models_afresh()
+                    next_save = (math.floor(frame.t / save_every) + 1) * save_every
+            if reader.damaged_from_s is not None:
+                damaged_from_s = reader.damaged_from_s
+                break
     finally:
         watcher.close()
     table, landmarks = watcher.table()
@@ -205,8 +239,9 @@ def observe_film(
         observations=label_rows(table, people),
         people=people,
         frames_analysed=watcher.frames,
-        damaged_from_s=reader.damaged_from_s,
+        damaged_from_s=damaged_from_s,
         landmarks=landmarks,
+        watched=plan,
     )
 
 
@@ -306,6 +341,13 @@ class _Watcher:
             if person_id in self.followers:
                 self._let_go(person_id)
             self.by_body.discard(person_id)
+
+    def jump(self, t: float) -> None:
+        """The next frame comes after a stretch that was not watched: as after a cut."""
+        self.tracker.scene_cut()
+        self.next_search = t
+        self.colours = self.previous_grey = None
+        self.start_models_afresh()
 
     def look(self, index: int, t: float, image: NDArray[Any]) -> None:
         self.frames += 1

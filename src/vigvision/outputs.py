@@ -24,6 +24,7 @@ from vigvision.export.elan import write_eaf
 from vigvision.export.report import write_report
 from vigvision.files import atomic_write, write_json, written_together
 from vigvision.film import FilmInfo
+from vigvision.glance import Stretch, everywhere
 from vigvision.observations import COLUMNS, SCHEMA, Observations
 from vigvision.observe import Observed
 from vigvision.roles import PersonSummary
@@ -69,6 +70,7 @@ def save_observed(observed: Observed, out_dir: Path, settings: Settings) -> list
         "settings": settings.to_dict(),
         "frames_analysed": observed.frames_analysed,
         "damaged_from_s": observed.damaged_from_s,
+        "watched": [stretch.to_json() for stretch in observed.watched],
         "people": people,
         "columns": COLUMNS,
     }
@@ -92,8 +94,11 @@ def save_observed(observed: Observed, out_dir: Path, settings: Settings) -> list
 _OBSERVING_SETTINGS = ("film", "perception", "tracking", "roles")
 
 
-def reusable_observed(out_dir: Path, info: FilmInfo, settings: Settings) -> Observed | None:
-    """What ``observe`` wrote in ``out_dir``, if it was made from this film with these settings."""
+def reusable_observed(
+    out_dir: Path, info: FilmInfo, settings: Settings, *, closely_everywhere: bool = False
+) -> Observed | None:
+    """What ``observe`` wrote in ``out_dir``, if it was made from this film with these
+    settings (and, with ``closely_everywhere``, without glancing at any part)."""
     table, summary_path = out_dir / "observations.csv", out_dir / "people.json"
     if not (table.is_file() and summary_path.is_file()):
         return None
@@ -109,6 +114,10 @@ def reusable_observed(out_dir: Path, info: FilmInfo, settings: Settings) -> Obse
             for p in summary["people"]
         ]
         observations = Observations.from_csv(table)
+        watched = tuple(Stretch.from_json(s) for s in summary.get("watched", []))
+        watched = watched or everywhere(info.duration_s)  # written before there were glances
+        if closely_everywhere and not all(stretch.closely for stretch in watched):
+            return None
     except (ValueError, KeyError, TypeError):
         return None
     return Observed(
@@ -118,6 +127,7 @@ def reusable_observed(out_dir: Path, info: FilmInfo, settings: Settings) -> Obse
         int(summary["frames_analysed"]),
         summary.get("damaged_from_s"),
         None,
+        watched,
     )
 
 

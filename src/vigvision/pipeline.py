@@ -26,6 +26,7 @@ from vigvision import resume
 from vigvision.config import LISTENING_SECTIONS, Settings
 from vigvision.errors import VigvisionError
 from vigvision.film import FilmInfo
+from vigvision.glance import Stretch
 
 if TYPE_CHECKING:
     from vigvision.observe import Observed
@@ -120,6 +121,7 @@ def watch_and_listen(
                     progress=_reporter("Watching", progress, cancel),
                     info=info,
                     resume_from=partial,
+                    glance_first=settings.perception.glance_first,
                 )
             save_observed(observed, folder, settings)
             partial.unlink(missing_ok=True)
@@ -170,6 +172,8 @@ class Suggested:
     timings: Timings
     wall_s: float
     """The whole run, every stage included."""
+    watched: tuple[Stretch, ...]
+    """Which stretches of the film were watched closely, which only glanced at."""
 
 
 def suggest_film(
@@ -197,4 +201,5 @@ def suggest_film(
         suggestions = suggest(observed, speech, settings, model=model, goals=goals, profile=profile)
     with timings.stage("save"):
         written = save_suggestions(suggestions, speech, folder, settings)
-    return Suggested(suggestions, written, timings, time.perf_counter() - started)
+    wall_s = time.perf_counter() - started
+    return Suggested(suggestions, written, timings, wall_s, observed.watched)

@@ -58,10 +58,14 @@ def shifted(values: Series, lag: int) -> Series:
 
     >>> shifted(np.array([1.0, 2.0, 3.0]), 1)
     array([ 2.,  3., nan])
+    >>> shifted(np.array([1.0, 2.0]), -3)  # a lag longer than a short film
+    array([nan, nan])
     """
     out = np.full(len(values), np.nan)
+    if abs(lag) >= len(values):
+        return out
     if lag >= 0:
-        out[: max(0, len(values) - lag)] = values[lag:]
+        out[: len(values) - lag] = values[lag:]
     else:
         out[-lag:] = values[: len(values) + lag]
     return out

@@ -1,0 +1,5 @@
+"""``python -m vigvision``: the same as the ``vigvision`` command."""
+
+from vigvision.cli import main
+
+main()

@@ -1,0 +1,54 @@
+"""A glance at the key frames first: stretches where nobody is in view are not watched
+closely, and the rest is watched as if there had been no glance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from tests.compose import load_clip
+from vigvision.config import load_settings
+from vigvision.film import FilmWriter
+from vigvision.glance import closely_share
+from vigvision.observe import observe_film
+
+EMPTY_FROM_S, EMPTY_TO_S = 6.0, 22.0
+
+
+def an_empty_room_between_two_shared_moments(media: Path, target: Path) -> Path:
+    """Adult and child side by side, then nobody for 16 s, then both again; a key frame
+    every 2 s, as a phone writes them."""
+    adult = load_clip(media / "adult_talking_head.mp4")
+    child = load_clip(media / "child_face_closeup.mp4")
+    side = adult.frames[0].shape[0]
+    grey = np.full_like(adult.frames[0], 128)
+    with FilmWriter(target, width=2 * side, height=side, fps=25, options={"g": "50"}) as film:
+        for index in range(28 * 25):
+            t = index / 25
+            empty = EMPTY_FROM_S <= t < EMPTY_TO_S
+            pictures = [grey, grey] if empty else [adult.frame_at(t % 6), child.frame_at(t % 6)]
+            film.add_frame(np.hstack(pictures))
+    return target
+
+
+def test_only_the_stretch_with_nobody_in_view_is_glanced_at(media: Path, tmp_path: Path) -> None:
+    film = an_empty_room_between_two_shared_moments(media, tmp_path / "empty_between.mp4")
+    settings = load_settings()
+    glanced_first = observe_film(film, settings, glance_first=True)
+    glanced = [s for s in glanced_first.watched if not s.closely]
+    assert len(glanced) == 1
+    # Between two glances that both saw nobody: inside the empty stretch.
+    assert glanced[0].start_s >= EMPTY_FROM_S and glanced[0].end_s <= EMPTY_TO_S
+    assert glanced[0].seconds >= 8
+    rows_t = glanced_first.observations["t"]
+    assert not np.any((rows_t > glanced[0].start_s + 0.1) & (rows_t < glanced[0].end_s - 0.1))
+    # Both are seen in the shared moments before and after it, as by a close watch of all.
+    everything = observe_film(film, settings)
+    assert [s.closely for s in everything.watched] == [True]
+    assert closely_share(glanced_first.watched) < 0.75
+    for table in (glanced_first.observations, everything.observations):
+        for start, end in ((0.0, EMPTY_FROM_S), (EMPTY_TO_S, 28.0)):
+            during = table["t"][(table["t"] >= start) & (table["t"] < end)]
+            frames_with_two = np.unique(during, return_counts=True)[1] >= 2
+            assert frames_with_two.mean() >= 0.8
