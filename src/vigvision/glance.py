@@ -84,17 +84,18 @@ def plan_watching(
     if not glances:
         return everywhere(duration_s)
     few = [glance.people < min_people for glance in glances]
+    times = [float(glance.t) for glance in glances]
     pieces: list[Stretch] = []
-    first, last = glances[0], glances[-1]
-    if first.t > 0:
-        pieces.append(Stretch(0.0, first.t, not (few[0] and first.t <= max_gap_s)))
-    for i in range(len(glances) - 1):
-        start, end = glances[i].t, glances[i + 1].t
+    first, last = times[0], times[-1]
+    if first > 0:
+        pieces.append(Stretch(0.0, first, not (few[0] and first <= max_gap_s)))
+    for i in range(len(times) - 1):
+        start, end = times[i], times[i + 1]
         skip = few[i] and few[i + 1] and end - start <= max_gap_s
         pieces.append(Stretch(start, end, not skip))
-    if last.t < duration_s:
-        near = duration_s - last.t <= max_gap_s
-        pieces.append(Stretch(last.t, duration_s, not (few[-1] and near)))
+    if last < duration_s:
+        near = duration_s - last <= max_gap_s
+        pieces.append(Stretch(last, float(duration_s), not (few[-1] and near)))
     return _joined(pieces)
 
 

@@ -94,11 +94,8 @@ def save_observed(observed: Observed, out_dir: Path, settings: Settings) -> list
 _OBSERVING_SETTINGS = ("film", "perception", "tracking", "roles")
 
 
-def reusable_observed(
-    out_dir: Path, info: FilmInfo, settings: Settings, *, closely_everywhere: bool = False
-) -> Observed | None:
-    """What ``observe`` wrote in ``out_dir``, if it was made from this film with these
-    settings (and, with ``closely_everywhere``, without glancing at any part)."""
+def reusable_observed(out_dir: Path, info: FilmInfo, settings: Settings) -> Observed | None:
+    """What ``observe`` wrote in ``out_dir``, if it was made from this film with these settings."""
     table, summary_path = out_dir / "observations.csv", out_dir / "people.json"
     if not (table.is_file() and summary_path.is_file()):
         return None
@@ -116,8 +113,6 @@ def reusable_observed(
         observations = Observations.from_csv(table)
         watched = tuple(Stretch.from_json(s) for s in summary.get("watched", []))
         watched = watched or everywhere(info.duration_s)  # written before there were glances
-        if closely_everywhere and not all(stretch.closely for stretch in watched):
-            return None
     except (ValueError, KeyError, TypeError):
         return None
     return Observed(

@@ -1,0 +1,83 @@
+"""``suggest`` against a plain decode of every frame, and its memory, at two film lengths.
+
+    uv run python benchmarks/throughput.py [--minutes 10,50] [--clip two_kitchen_side_by_side.mp4]
+
+For each length, a 1080p film looped from a real two-person clip of ../shared/media (packets
+copied; cached in the temp folder) is decoded whole (every frame, as fast as PyAV can) and
+then run through ``vigvision suggest`` (default settings) in a fresh folder, one after the
+other in the same run. Prints both wall times, suggest's speed as a share of the plain
+decode's and × real time, suggest's peak RSS, and how much more memory each extra minute
+of film took between the lengths.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import av
+
+from benchmarks._common import looped_film
+from vigvision.film import probe
+
+
+def plain_decode_s(film: Path) -> float:
+    started = time.perf_counter()
+    with av.open(str(film)) as container:
+        stream = container.streams.video[0]
+        stream.codec_context.thread_type = "AUTO"
+        for _ in container.decode(stream):
+            pass
+    return time.perf_counter() - started
+
+
+def suggest_s_and_peak_mb(film: Path, out: Path) -> tuple[float, float]:
+    command = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "vigvision", "-q"]
+    command += ["suggest", str(film), "--no-case", "--out", str(out)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 2):  # 2: no moment could be suggested, still measured
+        sys.exit(f"suggest failed: {done.stderr}")
+    return seconds, float(done.stderr.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--minutes", default="10,50", help="film lengths, comma-separated")
+    parser.add_argument("--clip", default="two_kitchen_side_by_side.mp4")
+    args = parser.parse_args()
+    peaks: dict[float, float] = {}
+    columns = (("minutes", 8), ("decode s", 10), ("suggest s", 11), ("vs decode", 11))
+    print("".join(f"{name:>{width}}" for name, width in (*columns, ("x real", 8), ("peak MB", 9))))
+    for minutes in [float(m) for m in args.minutes.split(",")]:
+        film = looped_film(args.clip, minutes)
+        duration = probe(film).duration_s
+        decode = plain_decode_s(film)
+        with tempfile.TemporaryDirectory(prefix="vigvision-throughput-") as out:
+            seconds, peak = suggest_s_and_peak_mb(film, Path(out))
+        peaks[minutes] = peak
+        print(
+            f"{minutes:>8g}{decode:>10.0f}{seconds:>11.0f}{decode / seconds:>10.2f}x"
+            f"{duration / seconds:>7.1f}x{peak:>9.0f}"
+        )
+    lengths = sorted(peaks)
+    if len(lengths) >= 2:
+        short, long = lengths[0], lengths[-1]
+        growth = (peaks[long] - peaks[short]) / (long - short)
+        print(f"peak RSS grows by {growth:.1f} MB per extra minute ({short:g} -> {long:g} min)")
+
+
+if __name__ == "__main__":
+    main()
