@@ -202,16 +202,21 @@ class FrameReader:
             return Frame(t=t, image=self._picture(frame))
         return None
 
+    def _video_decoder(self, container: av.container.InputContainer) -> av.video.VideoStream:
+        """The film's picture stream, its decoder on ``threads`` threads (0: every core)."""
+        video = video_stream(container)
+        assert video is not None
+        video.codec_context.thread_type = "AUTO"
+        video.codec_context.thread_count = self.threads
+        return video
+
     def key_frames(self, every_s: float) -> Iterator[Frame]:
         """The film's key frames, at most one every ``every_s``: a key frame decodes on its
         own, so the other frames are not decoded at all (a few percent of a full decode)."""
         last_t = -np.inf
         with open_media(self.path) as container:
-            video = video_stream(container)
-            assert video is not None
+            video = self._video_decoder(container)
             context = video.codec_context
-            context.thread_type = "AUTO"
-            context.thread_count = self.threads
             context.skip_frame = "NONKEY"
             origin = origin_s(container)
             time_base = video.time_base or Fraction(1, 90000)
@@ -238,11 +243,8 @@ class FrameReader:
         accept_from = self.start_s if accept_from_s is None else accept_from_s
         last_t = -np.inf
         with open_media(self.path) as container:
-            video = video_stream(container)
-            assert video is not None
+            video = self._video_decoder(container)
             context = video.codec_context
-            context.thread_type = "AUTO"
-            context.thread_count = self.threads
             # Frames no other frame refers to can go undecoded while those left are still
             # denser than the analysis grid; as soon as a gap would miss a sampling instant
             # (e.g. IBBP at 25 fps leaves 8 fps), the decoder steps back to every frame.
