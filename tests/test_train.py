@@ -69,7 +69,9 @@ def test_labels_from_csv_elan_and_selections(tmp_path: Path) -> None:
     eaf.add_tier("chosen")
     eaf.add_annotation("chosen", 12500, 20000, "they take turns")
     eaf.to_file(str(tmp_path / "coded.eaf"))
-    assert read_moments(tmp_path / "coded.eaf") == [Moment(film, Segment(12.5, 20.0))]
+    assert read_moments(tmp_path / "coded.eaf") == [
+        Moment(film, Segment(12.5, 20.0), code="they take turns")
+    ]
     with pytest.raises(ConfigError, match=r"no tier 'selected'.*chosen"):
         read_moments(tmp_path / "coded.eaf", tier="selected")
 

@@ -415,3 +415,45 @@ def _on_dask(address: str, tasks: list[Task]) -> Iterator[tuple[Entry, Outcome]]
         }
         for future in dask_completed(futures):  # type: ignore[no-untyped-call]
             yield futures[future], future.result()
+
+
+def films_done(out: Path) -> list[Outcome]:
+    """The films of the batch in ``out`` that were analysed (status ok), in its order."""
+    if not (out / BATCH_CSV).is_file():
+        raise ConfigError(
+            f"{out} holds no batch (no {BATCH_CSV})",
+            "give the --out folder of a `vigvision batch` run",
+        )
+    done = [outcome for outcome in finished(out).values() if outcome.ok]
+    if not done:
+        raise ConfigError(f"no film of the batch in {out} was analysed", "see its batch.csv")
+    return done
+
+
+def batch_film_of(film: Path, outcomes: list[Outcome]) -> Outcome | None:
+    """The batch's film that a labels file means by ``film``: by the manifest's path for it
+    (the labels' path ends with it), by its sha256 (``film`` named by it, as de-identified
+    labels are), or, when neither tells, by the file's own hash."""
+    from vigvision.film import file_sha256
+
+    by_hash = {o.sha256: o for o in outcomes}
+    for digits in (film.name, film.stem):
+        if len(digits) >= _DEIDENTIFIED_ID_DIGITS:
+            named = [o for o in outcomes if o.sha256.startswith(digits.lower())]
+            if len(named) == 1:
+                return named[0]
+    parts = film.parts
+    by_name = [
+        (len(tail), o)
+        for o in outcomes
+        if (tail := tuple(p for p in Path(o.film).parts if p not in (".", "..")))
+        and parts[-len(tail) :] == tail
+    ]
+    if by_name:
+        longest = max(n for n, _ in by_name)
+        named = [o for n, o in by_name if n == longest]
+        if len(named) == 1:
+            return named[0]
+    if film.is_file():
+        return by_hash.get(file_sha256(film))
+    return None

@@ -479,23 +479,36 @@ def _suggest_into(
     help="Folder for what is learnt of each film (default: beside --out, NAME-films).",
 )
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
+@click.option(
+    "--runs",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The --out folder of a `vigvision batch` run: its films are not analysed again.",
+)
 @click.pass_obj
 def train_command(
-    app: App, labels: tuple[Path, ...], out: Path, tier: str, work: Path | None, folds: int
+    app: App,
+    labels: tuple[Path, ...],
+    out: Path,
+    tier: str,
+    work: Path | None,
+    folds: int,
+    runs: Path | None,
 ) -> None:
     """Train a scorer on moments people marked: ELAN .eaf, CSV (film,start_s,end_s) or
     selections.json files. Negatives come from the rest of the same films.
 
     Prints AUC and recall@3/5/10 per fold, each fold testing on films it never saw; writes
-    the model and its model card. Use it with `vigvision suggest FILM --model OUT`.
+    the model and its model card. Use it with `vigvision suggest FILM --model OUT`, or
+    `vigvision evaluate LABELS --runs DIR --model OUT` on other coded films.
     """
     from pyannote.core import Segment
 
+    from vigvision.batch import batch_film_of, films_done
     from vigvision.files import atomic_write
     from vigvision.labels import read_moments
     from vigvision.model import to_onnx
     from vigvision.outputs import output_folder
-    from vigvision.pipeline import watch_and_listen
+    from vigvision.pipeline import saved_analysis, watch_and_listen
     from vigvision.suggest import film_windows
     from vigvision.training import (
         RECALL_AT,
@@ -518,13 +531,22 @@ def train_command(
             "training and its evaluation need moments in two films or more",
         )
     work = work or out.with_name(f"{out.stem}-films")
+    batch = films_done(runs) if runs is not None else []
     examples = []
     for film, moments in sorted(by_film.items()):
-        info = _film_info(app, film)
-        folder = output_folder(work / f"{film.stem}-{info.sha256[:8]}")
-        with stages_progress(info.duration_s, app.quiet) as progress:
-            observed, speech = watch_and_listen(info, app.settings, folder, progress=progress)
-        _, _, spans, features = film_windows(observed, speech, app.settings)
+        analysed = batch_film_of(film, batch) if runs is not None else None
+        if runs is not None and analysed is not None:
+            observed, speech = saved_analysis(runs / analysed.folder, app.settings)
+            info = observed.info
+        else:
+            if runs is not None:
+                click.echo(f"{film.name} is not in the batch in {runs}: analysing it", err=True)
+            info = _film_info(app, film)
+            folder = output_folder(work / f"{film.stem}-{info.sha256[:8]}")
+            with stages_progress(info.duration_s, app.quiet) as progress:
+                observed, speech = watch_and_listen(info, app.settings, folder, progress=progress)
+        windows = film_windows(observed, speech, app.settings)
+        spans, features = windows.spans, windows.features
         if not spans:
             click.echo(f"{film.name}: no adult and child seen together; left out", err=True)
             continue
@@ -555,7 +577,10 @@ def train_command(
     Console().print(table)
     sources = [p.suffix.lstrip(".") for p in labels]
     description = f"vigvision scorer trained on {len(examples)} films"
-    atomic_write(out, lambda path: path.write_bytes(to_onnx(model, "trained", description)))
+    trained_on = [film.film for film in examples]
+    atomic_write(
+        out, lambda path: path.write_bytes(to_onnx(model, "trained", description, trained_on))
+    )
     card = out.with_suffix(".md")
     atomic_write(
         card,

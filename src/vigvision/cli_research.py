@@ -1,5 +1,5 @@
 """Commands for researchers' datasets: ``batch`` (many films, on this machine or a Dask
-cluster).
+cluster) and ``evaluate`` (its candidates against human coding).
 
 Registered on the main ``vigvision`` command group by ``vigvision.cli``.
 """
@@ -9,15 +9,20 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from vigvision.batch import SOME_FAILED, Outcome, read_manifest, run_batch
 from vigvision.cli import App, cli
+from vigvision.errors import ConfigError
 from vigvision.logs import stderr_console
+
+if TYPE_CHECKING:
+    from vigvision.evaluate import Evaluation
 
 
 @cli.command("batch")
@@ -113,3 +118,130 @@ def _summary_table(outcomes: list[Outcome]) -> Table:
     for o in outcomes:
         table.add_row(o.film, o.status, str(o.candidates), f"{o.seconds:.0f}", o.error)
     return table
+
+
+@cli.command("evaluate")
+@click.argument("labels", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--runs",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The --out folder of a `vigvision batch` run over the coded films.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write evaluation.json (default: in --runs); evaluation.html goes beside it.",
+)
+@click.option("--tier", default="chosen", show_default=True, help="ELAN tier of the moments.")
+@click.option(
+    "--model",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Rank with this scorer (e.g. one made by `vigvision train`) instead of the shipped one.",
+)
+@click.pass_obj
+def evaluate_command(
+    app: App,
+    labels: tuple[Path, ...],
+    runs: Path,
+    out_file: Path | None,
+    tier: str,
+    model: Path | None,
+) -> None:
+    """Compare a batch's candidates with moments people coded: ELAN .eaf, CSV
+    (film,start_s,end_s[,code]) or review selections.json files.
+
+    Prints recall@k, precision@k, mAP and IoU pooled over the films with bootstrap 95 %
+    intervals (over dyads when the manifest names them), each cue's AUC and recall@5 with
+    each cue family left out; writes evaluation.json and evaluation.html. Films are not
+    analysed again: what the batch saved is ranked again, as suggest ranks it.
+    """
+    from vigvision.evaluate import coded_films, evaluate_batch
+    from vigvision.export.evaluation import evaluation_page
+    from vigvision.files import atomic_write, write_json
+
+    if model is not None and model.suffix != ".onnx":
+        raise ConfigError(f"--model {model} is not an .onnx file", "give a model made by train")
+    coded = coded_films(labels, runs, tier)
+    for name in coded.unmatched:
+        click.echo(f"not in the batch, left out: {name}", err=True)
+    if not coded.films:
+        raise ConfigError(
+            f"none of the labelled films is in the batch in {runs}",
+            "give the labels of films the batch analysed (paths as in its manifest, or sha256)",
+        )
+    console = stderr_console()
+    show = not app.quiet and console.is_terminal
+    with Progress(
+        TextColumn("Evaluating"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f} / {task.total:.0f} films"),
+        console=console,
+        disable=not show,
+    ) as bar:
+        task = bar.add_task("films", total=len(coded.films))
+        evaluation = evaluate_batch(
+            coded,
+            runs,
+            app.settings,
+            model=model,
+            progress=lambda done, _total: bar.update(task, completed=done),
+        )
+    target = out_file or runs / "evaluation.json"
+    notes = (
+        [f"{len(coded.unmatched)} labelled films are not in the batch"] if coded.unmatched else []
+    )
+    if evaluation.seen_in_training:
+        notes.append(
+            f"{evaluation.seen_in_training} of these films were in the model's training: "
+            "its figures on them say little of new films"
+        )
+        click.echo(f"note: {notes[-1]}", err=True)
+    write_json(target, evaluation.to_json(coded.unmatched, notes))
+    page = target.with_suffix(".html")
+    title = f"Evaluation of {runs.name} against {', '.join(p.name for p in labels)}"
+    atomic_write(
+        page, lambda path: path.write_text(evaluation_page(evaluation, title), encoding="utf-8")
+    )
+    if not app.quiet:
+        out = Console(stderr=True)
+        for table in _evaluation_tables(evaluation):
+            out.print(table)
+    click.echo(str(target))
+    click.echo(str(page))
+
+
+def _evaluation_tables(evaluation: Evaluation) -> list[Table]:
+    from vigvision.evaluate import ABLATION_K
+
+    grouped = evaluation.grouped_by
+    pooled = Table(
+        "figure",
+        "value [95 % interval]",
+        title=f"{len(evaluation.films)} films, intervals over {grouped}s",
+        title_justify="left",
+    )
+    for name, figure in evaluation.pooled.items():
+        pooled.add_row(name, str(figure))
+    cues = Table(
+        Column("cue", no_wrap=True),
+        Column("AUC [95 % interval]", no_wrap=True),
+        "coded",
+        "uncoded",
+        f"{grouped}s",
+        title="Each cue, over the windows (coded, uncoded) in which it was observed",
+        title_justify="left",
+    )
+    for cue in evaluation.cues:
+        cues.add_row(cue.cue, str(cue.auc), str(cue.coded), str(cue.uncoded), str(cue.observed_in))
+    ablation = Table(
+        "left out",
+        f"recall@{ABLATION_K}",
+        "drop",
+        title="Each cue family left out",
+        title_justify="left",
+    )
+    for row in evaluation.ablation:
+        ablation.add_row(row.family, str(row.recall), str(row.drop))
+    return [pooled, cues, ablation]

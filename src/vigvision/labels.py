@@ -3,8 +3,9 @@
 Three sources, all giving (film, start, end) of moments that go well:
 
 - an ELAN ``.eaf`` file: the annotations of one tier (``chosen`` unless told), for the film
-  the file links to;
-- a CSV file with the columns ``film,start_s,end_s`` (film paths relative to the CSV);
+  the file links to; an annotation's value is its code;
+- a CSV file with the columns ``film,start_s,end_s`` and optionally ``code`` (film paths
+  relative to the CSV);
 - a guider's ``selections.json`` from the review page: the moments marked as chosen.
 """
 
@@ -29,6 +30,8 @@ class Moment:
 
     film: Path
     span: Segment
+    code: str = ""
+    """What the coder called it, when the labels say (a CSV's ``code``, an ELAN value)."""
 
 
 def read_moments(path: Path, tier: str = DEFAULT_TIER) -> list[Moment]:
@@ -50,13 +53,13 @@ def read_moments(path: Path, tier: str = DEFAULT_TIER) -> list[Moment]:
     return moments
 
 
-def _moment(path: Path, film: Path, start_s: float, end_s: float) -> Moment:
+def _moment(path: Path, film: Path, start_s: float, end_s: float, code: str = "") -> Moment:
     if not end_s > start_s >= 0:
         raise ConfigError(
             f"{path.name}: a moment of {film.name} ends before it starts ({start_s:g}-{end_s:g} s)",
             "correct its times",
         )
-    return Moment(film, Segment(start_s, end_s))
+    return Moment(film, Segment(start_s, end_s), code.strip())
 
 
 def _from_csv(path: Path) -> list[Moment]:
@@ -71,7 +74,11 @@ def _from_csv(path: Path) -> list[Moment]:
         try:
             return [
                 _moment(
-                    path, _beside(path, row["film"]), float(row["start_s"]), float(row["end_s"])
+                    path,
+                    _beside(path, row["film"]),
+                    float(row["start_s"]),
+                    float(row["end_s"]),
+                    row.get("code") or "",
                 )
                 for row in reader
             ]
@@ -103,8 +110,8 @@ def _from_eaf(path: Path, tier: str) -> list[Moment]:
     if not films:
         raise ConfigError(f"{path.name} links to no film", "link the film to it in ELAN")
     return [
-        _moment(path, films[0], start / 1000, end / 1000)
-        for start, end, *_ in eaf.get_annotation_data_for_tier(tier)
+        _moment(path, films[0], start / 1000, end / 1000, str(value or ""))
+        for start, end, value, *_ in eaf.get_annotation_data_for_tier(tier)
     ]
 
 

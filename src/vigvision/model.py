@@ -10,6 +10,7 @@ configuration.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -154,8 +155,9 @@ def prior_pipeline(principles: list[Principle]) -> Any:
     return Pipeline([("no_evidence_is_zero", no_evidence), ("weights", logistic)])
 
 
-def to_onnx(pipeline: Any, kind: str, description: str) -> bytes:
-    """The pipeline as ONNX bytes, with the feature names and its kind in the metadata."""
+def to_onnx(pipeline: Any, kind: str, description: str, trained_on: Sequence[str] = ()) -> bytes:
+    """The pipeline as ONNX bytes, with the feature names, its kind and the films it was
+    trained on (sha256) in the metadata."""
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType
 
@@ -166,7 +168,12 @@ def to_onnx(pipeline: Any, kind: str, description: str) -> bytes:
         target_opset=17,
         doc_string=description,
     )
-    for key, value in {"vigvision.features": json.dumps(FEATURES), "vigvision.kind": kind}.items():
+    metadata = {
+        "vigvision.features": json.dumps(FEATURES),
+        "vigvision.kind": kind,
+        "vigvision.trained_on": json.dumps(list(trained_on)),
+    }
+    for key, value in metadata.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     return bytes(model.SerializeToString())
@@ -195,6 +202,10 @@ class Scorer:
                 "retrain it with `vigvision train`, or use the shipped model",
             )
         self.kind = meta.get("vigvision.kind", "unknown")
+        self.trained_on: frozenset[str] = frozenset(
+            json.loads(meta.get("vigvision.trained_on", "[]"))
+        )
+        """The films (sha256) a trained model learnt from: its figures on them flatter it."""
 
     def score(self, features: NDArray[np.float32]) -> NDArray[np.float64]:
         """The probability that each window is a moment to show (0-1)."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from vigvision import resume
 from vigvision.config import LISTENING_SECTIONS, Settings
-from vigvision.errors import VigvisionError
+from vigvision.errors import ConfigError, VigvisionError
 from vigvision.film import FilmInfo
 from vigvision.glance import Stretch
 
@@ -203,3 +203,30 @@ def suggest_film(
         written = save_suggestions(suggestions, speech, folder, settings)
     wall_s = time.perf_counter() - started
     return Suggested(suggestions, written, timings, wall_s, observed.watched)
+
+
+def saved_analysis(folder: Path, settings: Settings) -> tuple[Observed, Speech]:
+    """What an earlier run (``suggest``, ``batch``) saved in ``folder``, read back without
+    the film: ``evaluate`` and ``train`` on a batch never analyse a film again."""
+    import json
+
+    from vigvision.outputs import reusable_observed, reusable_speech
+    from vigvision.turns import Speech
+
+    try:
+        info = FilmInfo.from_json(
+            json.loads((folder / "people.json").read_text(encoding="utf-8"))["film"]
+        )
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ConfigError(
+            f"{folder} holds no finished analysis of a film",
+            "run `vigvision batch` (or suggest) into it again",
+        ) from error
+    observed = reusable_observed(folder, info, settings)
+    speech = reusable_speech(folder, info, settings) if info.has_audio else None
+    if observed is None or (info.has_audio and speech is None):
+        raise ConfigError(
+            f"the analysis in {folder} was made with other settings than these",
+            "give the same --set options (or --config) as for the run that made it",
+        )
+    return observed, speech or Speech(observable=False, duration_s=info.duration_s)

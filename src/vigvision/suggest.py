@@ -90,44 +90,73 @@ def suggest(
     model: Path | None = None,
     goals: tuple[str, ...] = (),
     profile: str | None = None,
+    leave_out: tuple[str, ...] = (),
 ) -> Suggestions:
     """Candidate moments of a film from what was observed and heard in it.
 
     ``goals`` (goal names of configs/principles.yaml) move the ranking towards moments that
-    evidence them; ``profile`` treats some features as not observed (e.g. no-eye-contact).
+    evidence them; ``profile`` treats some features as not observed (e.g. no-eye-contact);
+    ``leave_out`` does the same for any features (``evaluate``'s ablation).
     """
-    options = settings.suggest
-    duration = observed.info.duration_s
     reading = _profile(profile)
-    pairs, all_cues, spans, matrix = film_windows(
+    windows = film_windows(
         observed, speech, settings, short_sounds_are_turns=reading.short_sounds_are_turns
     )
+    return suggest_from_windows(
+        windows,
+        speech,
+        settings,
+        top=top,
+        model=model,
+        goals=goals,
+        reading=reading,
+        leave_out=leave_out,
+    )
+
+
+def suggest_from_windows(
+    windows: FilmWindows,
+    speech: Speech,
+    settings: Settings,
+    *,
+    top: int | None = None,
+    model: Path | None = None,
+    goals: tuple[str, ...] = (),
+    reading: Profile | None = None,
+    leave_out: tuple[str, ...] = (),
+) -> Suggestions:
+    """``suggest`` from the film's windows, made once (``film_windows`` with the reading's
+    ``short_sounds_are_turns``) for several rankings of them."""
+    options = settings.suggest
+    duration = windows.info.duration_s
+    reading = reading or Profile("default")
     principles = load_principles()
     # A profile leaning on some goals counts them as chosen (each once).
     chosen_goals = _goal_principles(tuple(dict.fromkeys(goals + reading.lean_on)), principles)
-    ignored = set(reading.ignore)
+    ignored = set(reading.ignore) | set(leave_out)
     scorer = Scorer(model)
+    matrix = windows.features.copy()
     for name in ignored:
         matrix[:, FEATURES.index(name)] = np.nan
     scores = scorer.score(matrix)
     for principle in chosen_goals:
         scores = scores * (1 + options.goal_boost * strengths(matrix, principle, over_seen=False))
-    present = _both_present(matrix, options.min_seen_together)
-    windows = [
+    present = both_present(matrix, options.min_seen_together)
+    ranked = [
         Window(span, index, float(score), principle)
         for (index, span), score, principle, here in zip(
-            spans, scores, main_principles(matrix, principles), present, strict=True
+            windows.spans, scores, main_principles(matrix, principles), present, strict=True
         )
         if here
     ]
-    chosen = rank(windows, speech.speech, options, duration, top or options.top)
+    chosen = rank(ranked, speech.speech, options, duration, top or options.top)
 
     def candidate_at(window: Window) -> Candidate | None:
         pair = window.pair
         return _candidate(
             window,
-            pairs[pair],
-            all_cues[pair],
+            windows.pairs[pair],
+            windows.cues[pair],
             principles,
             chosen_goals,
             ignored,
@@ -147,16 +176,32 @@ def suggest(
         (n for n in options.window_lengths_s if options.min_len_s <= n <= options.max_len_s),
         default=options.max_len_s,
     )
-    groups = group_moments(all_cues, longest, options.window_step_s)
+    groups = group_moments(windows.cues, longest, options.window_step_s)
     return Suggestions(
-        observed.info, candidates, all_cues, scorer.kind, possible_pairs(observed.people), groups
+        windows.info, candidates, windows.cues, scorer.kind, windows.pairs_possible, groups
     )
+
+
+@dataclass(frozen=True)
+class FilmWindows:
+    """Every window of every pair of a film, with its features."""
+
+    info: FilmInfo
+    pairs: list[Pair]
+    cues: list[PairCues]
+    """Each pair's cues, in the order of ``pairs``."""
+    spans: list[tuple[int, Segment]]
+    """Each window's pair (index) and stretch of the film."""
+    features: NDArray[np.float32]
+    """One row per window, columns in ``FEATURES`` order (NaN: not observable)."""
+    pairs_possible: int
+    """Pairs the people seen could form: more than ``len(pairs)`` in a crowd or a class."""
 
 
 def film_windows(
     observed: Observed, speech: Speech, settings: Settings, *, short_sounds_are_turns: bool = False
-) -> tuple[list[Pair], list[PairCues], list[tuple[int, Segment]], NDArray[np.float32]]:
-    """Every window of every pair of a film with its features (rows in ``FEATURES`` order).
+) -> FilmWindows:
+    """Every window of every pair of a film with its features.
 
     ``short_sounds_are_turns``: a sound however short can take a turn (babies' coos).
     """
@@ -187,10 +232,12 @@ def film_windows(
     matrix = (
         np.vstack(tables).astype(np.float32) if tables else np.zeros((0, len(FEATURES)), np.float32)
     )
-    return pairs, all_cues, spans, matrix
+    return FilmWindows(
+        observed.info, pairs, all_cues, spans, matrix, possible_pairs(observed.people)
+    )
 
 
-def _both_present(matrix: NDArray[np.float32], min_seen: float) -> NDArray[np.bool_]:
+def both_present(matrix: NDArray[np.float32], min_seen: float) -> NDArray[np.bool_]:
     """Windows in which both people were in view for ``min_seen`` of it, or both heard."""
     seen = matrix[:, FEATURES.index("faces_seen")]
     heard = matrix[:, FEATURES.index("voices_heard")]
@@ -237,7 +284,7 @@ def _candidate(
     claims = describe(cues, start, end, frozenset(ignored))
     seen_together = features["faces_seen"]
     heard_not_seen = seen_together < min_seen
-    if not _both_present(np.array([[features[n] for n in FEATURES]]), min_seen)[0]:
+    if not both_present(np.array([[features[n] for n in FEATURES]]), min_seen)[0]:
         return None
     evidence: dict[str, Any] = {
         name: round(value, 3) for name, value in features.items() if math.isfinite(value)

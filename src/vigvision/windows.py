@@ -43,6 +43,32 @@ FEATURES: Final = (
     "faces_seen",
     "voices_heard",
 )
+# The cues as researchers group them (what ``evaluate`` leaves out one family at a time).
+# Every feature but the two shares of the window observed belongs to one family.
+CUE_FAMILIES: Final = {
+    "attention": (
+        "facing_each_other",
+        "closeness",
+        "adult_turned_to_child",
+        "adult_looks_at_child",
+        "adult_at_child_level",
+        "adult_still_while_child_acts",
+    ),
+    "warmth": ("adult_smile", "child_smile", "shared_smile", "voice_warmth"),
+    "turn_taking": (
+        "taking_turns",
+        "taking_turns_face_to_face",
+        "turn_balance",
+        "quick_response",
+        "child_initiatives",
+        "adult_waits",
+        "adult_receives",
+    ),
+    "shared_attention": ("looking_at_same_place", "adult_follows_child_look"),
+    "shared_activity": ("hands_in_shared_space", "turns_in_activity"),
+    "imitation_and_synchrony": ("movement_synchrony", "imitation"),
+}
+COVERAGE: Final = ("faces_seen", "voices_heard")
 _LEVELS: Final = (
     "facing_each_other",
     "closeness",

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -79,6 +79,13 @@ class FilmInfo:
             "audio_channels": self.audio_channels,
             "cut_short_at_s": self.cut_short_at_s,
         }
+
+    @classmethod
+    def from_json(cls, saved: dict[str, Any]) -> FilmInfo:
+        """The film as ``to_json`` wrote it (read back from a results folder, film or not)."""
+        known = {f.name for f in fields(cls)}
+        kept = {k: v for k, v in saved.items() if k in known}
+        return cls(**{**kept, "path": Path(saved["path"])})
 
 
 def check_readable_file(path: Path) -> None:
