@@ -6,6 +6,8 @@ import functools
 import math
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from tests.conftest import MEDIA
@@ -14,6 +16,32 @@ from vigvision.observations import Observations
 from vigvision.observe import Observed, observe_film
 from vigvision.roles import PersonSummary
 from vigvision.turns import Speech
+
+
+def serve(*args: str, banner: str) -> tuple[subprocess.Popen[str], str]:
+    """Start a page's server (``review``, ``app``) and return it with the address it printed
+    after ``banner``; a server that does not start fails the test with what it said."""
+    import pytest
+
+    command = [sys.executable, "-c", "from vigvision.cli import main; main()", *args]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    line = server.stdout.readline()
+    if f"{banner} http://127.0.0.1:" not in line:  # loopback only
+        server.kill()
+        pytest.fail(f"the page did not start: {line}{server.communicate()[1]}")
+    return server, line.split(banner)[1].strip()
+
+
+def fetch(url: str, **headers: str) -> tuple[int, bytes, dict[str, str]]:
+    """GET (or POST, with ``data=``) as a browser would, whatever the status."""
+    data = headers.pop("data", None)
+    request = urllib.request.Request(url, data=data.encode() if data else None, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)
 
 
 def vigvision(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -64,7 +64,9 @@ def vigvision_batch(*args: str) -> subprocess.Popen[str]:
 
 
 def test_a_dask_cluster_gives_what_this_machine_gives(media: Path, tmp_path: Path) -> None:
-    distributed = pytest.importorskip("distributed")
+    distributed = pytest.importorskip(
+        "distributed", reason="Dask distributed: `uv sync --all-groups` adds it"
+    )
     manifest = dataset(media, tmp_path / "films")
     entries = read_manifest(manifest)
     settings = load_settings()

@@ -71,3 +71,18 @@ def test_mistakes_name_the_key(tmp_path: Path, text: str, message: str) -> None:
 def test_missing_settings_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no settings file"):
         load_settings(tmp_path / "absent.yaml")
+
+
+def test_a_guiders_install_holds_no_test_browser_or_cluster_tools() -> None:
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    default = project["tool"]["uv"]["default-groups"]
+    installed = {
+        entry.split(">")[0].split("=")[0]
+        for group in default
+        for entry in project["dependency-groups"][group]
+        if isinstance(entry, str)
+    }
+    # `uv run pytest` works on a fresh machine; nothing heavier comes with `uv run`.
+    assert installed == {"pytest", "hypothesis"}

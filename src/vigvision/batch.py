@@ -417,17 +417,18 @@ def _on_dask(address: str, tasks: list[Task]) -> Iterator[tuple[Entry, Outcome]]
             yield futures[future], future.result()
 
 
-def films_done(out: Path) -> list[Outcome]:
-    """The films of the batch in ``out`` that were analysed (status ok), in its order."""
+def films_done(out: Path, *, failed_too: bool = False) -> list[Outcome]:
+    """The films of the batch in ``out`` that were analysed (status ok), in its order; with
+    ``failed_too``, those that failed as well."""
     if not (out / BATCH_CSV).is_file():
         raise ConfigError(
             f"{out} holds no batch (no {BATCH_CSV})",
             "give the --out folder of a `vigvision batch` run",
         )
-    done = [outcome for outcome in finished(out).values() if outcome.ok]
-    if not done:
+    every = list(finished(out).values())
+    if not any(outcome.ok for outcome in every):
         raise ConfigError(f"no film of the batch in {out} was analysed", "see its batch.csv")
-    return done
+    return every if failed_too else [outcome for outcome in every if outcome.ok]
 
 
 def batch_film_of(film: Path, outcomes: list[Outcome]) -> Outcome | None:

@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 import shutil
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
@@ -42,8 +42,19 @@ class Case:
     """ISO date of the last work on the case: retention counts from it."""
     retain_days: int
     films: tuple[str, ...] = ()
-    """The original films analysed in this case (paths; never copied)."""
+    """The original films of this case (paths; never copied), in the order they came."""
     folder: Path = Path()
+    goals: tuple[str, ...] = ()
+    """The VIG goals of the work (names in configs/principles.yaml): the ranking leans on them."""
+    goals_in_words: str = ""
+    """The adult's goals in their own words, as typed on the app's page: for the letter."""
+    cycles: dict[str, int] = field(default_factory=dict)
+    """Each film's cycle of the work (film path → 1, 2, 3...); a film not in it: cycle 1."""
+    pending: tuple[str, ...] = ()
+    """Films whose analysis was asked for and has not ended: it goes on after a restart."""
+
+    def cycle_of(self, film: str) -> int:
+        return self.cycles.get(film, 1)
 
     @property
     def retain_until(self) -> date:
@@ -108,11 +119,12 @@ def open_case(root: Path, name: str) -> Case:
         )
     try:
         saved: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return Case(
-            **{k: v for k, v in saved.items() if k not in ("schema", "films", "retain_until")},
-            films=tuple(saved.get("films", ())),
-            folder=path.parent,
-        )
+        lists = ("films", "goals", "pending")
+        fields: dict[str, Any] = {
+            k: v for k, v in saved.items() if k not in ("schema", "retain_until", *lists)
+        }
+        fields.update({k: tuple(saved.get(k, ())) for k in lists})
+        return Case(**fields, folder=path.parent)
     except (ValueError, TypeError) as error:
         raise ConfigError(f"the case file {path} is damaged", "restore it from a backup") from error
 
@@ -175,8 +187,37 @@ def purge(root: Path, case: Case, reason: str) -> Purged:
     return Purged(files, size, tuple(kept))
 
 
+def with_film(case: Case, film: Path, cycle: int) -> Case:
+    """The case with ``film`` in it (by its full path), in ``cycle`` of the work; saved."""
+    path = str(film.resolve())
+    films = case.films if path in case.films else (*case.films, path)
+    updated = replace(case, films=films, cycles={**case.cycles, path: cycle})
+    _save(updated)
+    return updated
+
+
+def with_goals(case: Case, goals: tuple[str, ...], in_words: str) -> Case:
+    updated = replace(case, goals=goals, goals_in_words=in_words.strip())
+    _save(updated)
+    return updated
+
+
+def with_pending(case: Case, film: str, pending: bool) -> Case:
+    """The case with ``film``'s analysis recorded as asked for (or as ended); saved."""
+    others = tuple(f for f in case.pending if f != film)
+    updated = replace(case, pending=(*others, film) if pending else others)
+    _save(updated)
+    return updated
+
+
 def _save(case: Case) -> None:
-    data = {"schema": "vigvision.case/1", **asdict(case), "films": list(case.films)}
+    data = {
+        "schema": "vigvision.case/1",
+        **asdict(case),
+        "films": list(case.films),
+        "goals": list(case.goals),
+        "pending": list(case.pending),
+    }
     data.pop("folder")
     data["retain_until"] = case.retain_until.isoformat()
     write_json(case.folder / CASE_FILE, data)

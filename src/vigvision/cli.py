@@ -538,9 +538,10 @@ def train_command(
         if runs is not None and analysed is not None:
             observed, speech = saved_analysis(runs / analysed.folder, app.settings)
             info = observed.info
+        elif runs is not None:
+            click.echo(f"not in the batch, left out: {film.name}", err=True)
+            continue
         else:
-            if runs is not None:
-                click.echo(f"{film.name} is not in the batch in {runs}: analysing it", err=True)
             info = _film_info(app, film)
             folder = output_folder(work / f"{film.stem}-{info.sha256[:8]}")
             with stages_progress(info.duration_s, app.quiet) as progress:
@@ -565,7 +566,11 @@ def train_command(
         results = cross_validate(examples, app.settings, folds)
         model = fit(examples)
     except ValueError as error:
-        raise ConfigError(f"cannot train: {error}", "mark more moments, in more films") from error
+        raise ConfigError(
+            f"cannot train: {error}",
+            "each fold trains on the films of the others: give more films, or fewer --folds",
+        ) from error
+    out.parent.mkdir(parents=True, exist_ok=True)
     table = Table("fold", "test films", "AUC", *(f"recall@{k}" for k in RECALL_AT))
     for i, fold in enumerate(results, start=1):
         table.add_row(

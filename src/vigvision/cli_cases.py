@@ -5,8 +5,8 @@ Registered on the main ``vigvision`` command group by ``vigvision.cli``.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-import socket
 import sys
 from datetime import date
 from pathlib import Path
@@ -177,20 +177,14 @@ def review_command(
     import uvicorn
 
     from vigvision.review.server import make_app, open_review
+    from vigvision.web import loopback_listener
 
     folder, case = review_folder(target, app.settings, film_name)
     review = open_review(folder, app.settings)
     if case is not None:
         review.on_change = lambda: _worked_on(case)
         _worked_on(case)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind(("127.0.0.1", port))
-    except OSError as error:
-        raise ConfigError(f"port {port} is taken", "leave --port out to use a free one") from error
-    # Listening before the address is printed: a browser opened at once is never refused.
-    listener.listen(64)
+    listener = loopback_listener(port)
     port = listener.getsockname()[1]
     token = secrets.token_urlsafe(24)
     address = f"http://127.0.0.1:{port}/?token={token}"
@@ -205,7 +199,59 @@ def review_command(
         import webbrowser
 
         webbrowser.open(address)
-    server.run(sockets=[listener])
+    # Ctrl+C is how the page is closed, not a failure.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listener])
+    if not app.quiet:
+        click.echo(
+            "The review page is closed. Every choice and note was saved as you made it.", err=True
+        )
+
+
+@cli.command("app")
+@click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, help="Port (default: a free one)."
+)
+@click.pass_obj
+def app_command(app: App, no_browser: bool, port: int) -> None:
+    """The guider's page for the whole work: cases and consent, goals, films of each cycle,
+    their analysis, the review of each film, what grew, the letter, purge.
+
+    It runs on this computer only (127.0.0.1); Ctrl+C stops it. Analyses asked for before
+    it last stopped go on where they were.
+    """
+    import uvicorn
+
+    from vigvision.app.jobs import Analyses
+    from vigvision.app.server import GuiderApp, make_app
+    from vigvision.web import loopback_listener
+
+    root = cases_root(app.settings)
+    analyses = Analyses(root, app.settings)
+    resumed = analyses.resume()
+    listener = loopback_listener(port)
+    port = listener.getsockname()[1]
+    token = secrets.token_urlsafe(24)
+    address = f"http://127.0.0.1:{port}/?token={token}"
+    guider = GuiderApp(root, app.settings, analyses)
+    server = uvicorn.Server(
+        uvicorn.Config(make_app(guider, token, port), log_level="warning", access_log=False)
+    )
+    click.echo(f"vigvision app: {address}")
+    sys.stdout.flush()
+    if not app.quiet:
+        if resumed:
+            click.echo(f"Going on with the analysis of {len(resumed)} film(s).", err=True)
+        click.echo("Keep this window open while you work; Ctrl+C stops the page.", err=True)
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(address)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run(sockets=[listener])
+    if not app.quiet:
+        click.echo("The app is closed. Everything you did was saved as you did it.", err=True)
 
 
 def _worked_on(case: Case) -> None:
@@ -265,6 +311,11 @@ def letter_command(app: App, target: str, film_name: str | None) -> None:
     folder, case = review_folder(target, app.settings, film_name)
     review = open_review(folder, app.settings)
     moments = selections.load(folder, review.candidates)
+    if not selections.chosen(moments):
+        raise ConfigError(
+            "no moment is chosen yet: the letter is made of the moments you choose",
+            f"choose moments on the page first: vigvision review {target}",
+        )
     target_file = folder / FOLDER / "letter.html"
     letter = write_letter(
         target_file, review.info, moments, goals_of(review.candidates), date.today()

@@ -132,7 +132,8 @@ def _summary_table(outcomes: list[Outcome]) -> Table:
     "--out",
     "out_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write evaluation.json (default: in --runs); evaluation.html goes beside it.",
+    help="Where to write evaluation.json (default: in --runs); the page goes beside it, "
+    "with the same name ending in .html.",
 )
 @click.option("--tier", default="chosen", show_default=True, help="ELAN tier of the moments.")
 @click.option(
@@ -157,15 +158,13 @@ def evaluate_command(
     each cue family left out; writes evaluation.json and evaluation.html. Films are not
     analysed again: what the batch saved is ranked again, as suggest ranks it.
     """
-    from vigvision.evaluate import coded_films, evaluate_batch
+    from vigvision.evaluate import coded_films, evaluate_batch, notes_of
     from vigvision.export.evaluation import evaluation_page
     from vigvision.files import atomic_write, write_json
 
     if model is not None and model.suffix != ".onnx":
         raise ConfigError(f"--model {model} is not an .onnx file", "give a model made by train")
     coded = coded_films(labels, runs, tier)
-    for name in coded.unmatched:
-        click.echo(f"not in the batch, left out: {name}", err=True)
     if not coded.films:
         raise ConfigError(
             f"none of the labelled films is in the batch in {runs}",
@@ -189,20 +188,16 @@ def evaluate_command(
             progress=lambda done, _total: bar.update(task, completed=done),
         )
     target = out_file or runs / "evaluation.json"
-    notes = (
-        [f"{len(coded.unmatched)} labelled films are not in the batch"] if coded.unmatched else []
-    )
-    if evaluation.seen_in_training:
-        notes.append(
-            f"{evaluation.seen_in_training} of these films were in the model's training: "
-            "its figures on them say little of new films"
-        )
-        click.echo(f"note: {notes[-1]}", err=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    notes = notes_of(coded, evaluation)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
     write_json(target, evaluation.to_json(coded.unmatched, notes))
     page = target.with_suffix(".html")
     title = f"Evaluation of {runs.name} against {', '.join(p.name for p in labels)}"
     atomic_write(
-        page, lambda path: path.write_text(evaluation_page(evaluation, title), encoding="utf-8")
+        page,
+        lambda path: path.write_text(evaluation_page(evaluation, title, notes), encoding="utf-8"),
     )
     if not app.quiet:
         out = Console(stderr=True)
@@ -219,7 +214,7 @@ def _evaluation_tables(evaluation: Evaluation) -> list[Table]:
     pooled = Table(
         "figure",
         "value [95 % interval]",
-        title=f"{len(evaluation.films)} films, intervals over {grouped}s",
+        title=f"{_films(len(evaluation.films))}, intervals over {grouped}s",
         title_justify="left",
     )
     for name, figure in evaluation.pooled.items():
@@ -244,4 +239,33 @@ def _evaluation_tables(evaluation: Evaluation) -> list[Table]:
     )
     for row in evaluation.ablation:
         ablation.add_row(row.family, str(row.recall), str(row.drop))
-    return [pooled, cues, ablation]
+    tables = [pooled, cues, ablation]
+    if evaluation.codes:
+        codes = Table(
+            "code", "moments", f"recall@{ABLATION_K}", title="By code", title_justify="left"
+        )
+        for code in evaluation.codes:
+            codes.add_row(code.code, str(code.moments), str(code.recall))
+        tables.append(codes)
+    if len(evaluation.per_film) <= 20:  # more are in evaluation.json and the page
+        films = Table(
+            "film", "moments", "recall@5", "AP", "mean IoU", title="Each film", title_justify="left"
+        )
+        for film in evaluation.per_film:
+            films.add_row(
+                film["film"],
+                str(film["moments"]),
+                _share(film["recall@5"]),
+                _share(film["AP"]),
+                _share(film["mean IoU"]),
+            )
+        tables.append(films)
+    return tables
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _films(n: int) -> str:
+    return "1 film" if n == 1 else f"{n} films"

@@ -134,6 +134,11 @@ class CaseSettings:
 
 
 @dataclass(frozen=True)
+class AppSettings:
+    film_folders: tuple[str, ...] = _bounds()
+
+
+@dataclass(frozen=True)
 class Settings:
     film: FilmSettings
     audio: AudioSettings
@@ -143,6 +148,7 @@ class Settings:
     voice: VoiceSettings
     suggest: SuggestSettings
     cases: CaseSettings
+    app: AppSettings
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain data, to record in every output."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -53,6 +53,7 @@ class FilmEvaluation:
     """As the batch names it (its sha256 in a de-identified batch)."""
     sha256: str
     dyad: str
+    duration_s: float
     moments: tuple[Segment, ...]
     codes: tuple[str, ...]
     """Each moment's code ("" where the labels give none)."""
@@ -96,6 +97,7 @@ def evaluate_film(
         film=outcome.film,
         sha256=outcome.sha256,
         dyad=outcome.dyad,
+        duration_s=observed.info.duration_s,
         moments=tuple(moments),
         codes=tuple(codes),
         candidates=ranked(),
@@ -492,30 +494,73 @@ def _by_code(films: list[FilmEvaluation], resampling: Resampling) -> list[CodeRe
 @dataclass(frozen=True)
 class Coded:
     """What the labels and a batch have in common: each coded film of the batch with its
-    moments, and the labelled films the batch does not hold."""
+    moments; the labelled films left out, and why."""
 
     films: list[tuple[Outcome, list[Moment]]]
     unmatched: list[str]
+    """Labelled films the batch does not hold."""
+    failed: list[str] = field(default_factory=list)
+    """Labelled films the batch could not analyse."""
 
 
 def coded_films(labels: Sequence[Path], runs: Path, tier: str) -> Coded:
     """The batch's films that the labels code (``batch.batch_film_of``), in batch order."""
     from vigvision.batch import batch_film_of, films_done
 
-    done = films_done(runs)
+    every = films_done(runs, failed_too=True)
     by_film: dict[Path, list[Moment]] = {}
     for path in labels:
         for moment in read_moments(path, tier):
             by_film.setdefault(moment.film, []).append(moment)
     matched: dict[str, list[Moment]] = {}
-    unmatched = []
+    unmatched, failed = [], []
     for film, moments in by_film.items():
-        outcome = batch_film_of(film, done)
+        outcome = batch_film_of(film, every)
         if outcome is None:
             unmatched.append(film.name)
+        elif not outcome.ok:
+            failed.append(film.name)
         else:
             matched.setdefault(outcome.folder, []).extend(moments)
-    return Coded([(o, matched[o.folder]) for o in done if o.folder in matched], unmatched)
+    done = [(o, matched[o.folder]) for o in every if o.ok and o.folder in matched]
+    return Coded(done, unmatched, failed)
+
+
+def notes_of(coded: Coded, evaluation: Evaluation) -> list[str]:
+    """What a reader of the figures should know: films left out, films without candidates,
+    moments beyond a film's end, a model judged on films it learnt from."""
+    notes = []
+    if coded.unmatched:
+        notes.append(
+            f"{_films(len(coded.unmatched))} of the labels not in the batch, left out: "
+            + ", ".join(coded.unmatched)
+        )
+    if coded.failed:
+        notes.append(
+            f"{_films(len(coded.failed))} of the labels failed in the batch (see "
+            "batch.csv), left out: " + ", ".join(coded.failed)
+        )
+    empty = [f.film for f in evaluation.films if not f.candidates]
+    if empty:
+        notes.append(
+            f"{_films(len(empty))} without a candidate (no adult and child seen "
+            "together): their moments count as not found: " + ", ".join(empty)
+        )
+    beyond = [f.film for f in evaluation.films if any(m.end > f.duration_s + 1 for m in f.moments)]
+    if beyond:
+        notes.append(
+            "moments that end after the film does (check the labels' times): " + ", ".join(beyond)
+        )
+    if evaluation.seen_in_training:
+        notes.append(
+            f"{_films(evaluation.seen_in_training)} of these in the model's training: "
+            "its figures on them say little of new films"
+        )
+    return notes
+
+
+def _films(n: int) -> str:
+    return "1 film" if n == 1 else f"{n} films"
 
 
 def evaluate_batch(

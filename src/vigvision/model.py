@@ -192,9 +192,15 @@ class Scorer:
             )
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
-        self._session = onnxruntime.InferenceSession(
-            str(self.path), options, providers=["CPUExecutionProvider"]
-        )
+        try:
+            self._session = onnxruntime.InferenceSession(
+                str(self.path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as error:  # onnxruntime's own errors (a damaged or foreign file)
+            raise MissingModelError(
+                f"{self.path} is not an ONNX model that can be read",
+                "give a model made by `vigvision train`, or leave --model out",
+            ) from error
         meta = self._session.get_modelmeta().custom_metadata_map
         if json.loads(meta.get("vigvision.features", "[]")) != list(FEATURES):
             raise MissingModelError(

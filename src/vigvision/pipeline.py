@@ -130,6 +130,8 @@ def watch_and_listen(
         timings.reused("watch")
         if adult is not None:
             observed = observed.with_people(apply_adult_choice(observed.people, adult))
+            # The roles the user gave are what people.json and observations.csv say from now.
+            save_observed(observed, folder, settings)
     speech = Speech(observable=False, duration_s=info.duration_s)
     if info.has_audio:
         saved = reusable_speech(folder, info, settings) if reused else None

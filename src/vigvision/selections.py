@@ -3,13 +3,19 @@
 Saved as ``selections.json`` beside ``candidates.json`` on every change (written whole, then
 moved into place, so a crash never leaves half a file). ``vigvision train`` reads the chosen
 moments as labels.
+
+When ``suggest`` runs again on the film (say with ``--adult left``), its new suggestions
+replace the old ones the guider had not touched; what the guider did (a moment chosen, set
+aside, noted or added) is kept, and an old suggestion kept so is shown as from an earlier
+run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Final
@@ -72,16 +78,70 @@ def evidence_words(strength: str, seen_together: float, heard: float) -> str:
 
 
 def load(folder: Path, candidates: dict[str, Any]) -> list[Moment]:
-    """The saved choices of this folder, or the suggestions when nothing was saved yet."""
+    """The saved choices of this folder over the suggestions, in the order of the cards."""
+    suggested = from_candidates(candidates)
     path = folder / FILE
     if path.is_file():
         try:
             saved = json.loads(path.read_text(encoding="utf-8"))
             if saved.get("film", {}).get("sha256") == candidates["film"]["sha256"]:
-                return parse(saved["moments"], float(candidates["film"]["duration_s"]))
+                moments = parse(saved["moments"], float(candidates["film"]["duration_s"]))
+                if saved.get("suggestions") == suggestions_id(candidates):
+                    return in_card_order(moments)
+                return in_card_order(kept_over(moments, suggested))
         except (ValueError, KeyError, TypeError):
             pass  # a damaged file: start again from the suggestions (it is kept until a save)
-    return from_candidates(candidates)
+    return suggested
+
+
+def suggestions_id(candidates: dict[str, Any]) -> str:
+    """Which run of ``suggest`` the choices were made on (its moments, by rank and times)."""
+    spans = [[c["rank"], c["start_s"], c["end_s"]] for c in candidates["candidates"]]
+    return hashlib.sha256(json.dumps(spans).encode()).hexdigest()[:16]
+
+
+def kept_over(saved: list[Moment], suggested: list[Moment]) -> list[Moment]:
+    """The guider's work on an earlier run's suggestions, with a new run's suggestions.
+
+    A suggestion of both runs (same times) keeps the guider's status and note; an earlier
+    suggestion the guider chose, set aside or wrote about stays (without its rank); one
+    nobody touched goes with its run.
+    """
+    new = {(m.start_s, m.end_s): m for m in suggested}
+    kept: list[Moment] = []
+    carried: set[str] = set()
+    for moment in saved:
+        same = new.get((moment.start_s, moment.end_s)) if moment.source == "candidate" else None
+        if same is not None:
+            kept.append(replace(same, status=moment.status, note=moment.note))
+            carried.add(same.id)
+        elif moment.source == "guider":
+            kept.append(moment)
+        elif moment.status != "open" or moment.note:
+            earlier = moment.id if moment.id.startswith("e") else f"e{moment.id}"
+            kept.append(replace(moment, id=earlier, rank=None))
+    return kept + [m for m in suggested if m.id not in carried]
+
+
+def in_card_order(moments: list[Moment]) -> list[Moment]:
+    """As the review page lists them: the suggestions by rank, then the moments the guider
+    added and those kept from an earlier run, by time."""
+    return sorted(moments, key=lambda m: (m.rank is None, m.rank or 0, m.start_s))
+
+
+def card_labels(moments: list[Moment]) -> dict[str, str]:
+    """What each moment's card calls it, by id: its rank ("3"), "added 1", "earlier 1"...
+    Exported files are named so (``moment-3``, ``added-1``), as the guider sees them."""
+    labels: dict[str, str] = {}
+    counts = {"added": 0, "earlier": 0}
+    for moment in sorted(moments, key=lambda m: m.start_s):
+        if moment.rank is not None:
+            labels[moment.id] = str(moment.rank)
+        else:
+            kind = "added" if moment.source == "guider" else "earlier"
+            counts[kind] += 1
+            labels[moment.id] = f"{kind} {counts[kind]}"
+    return labels
 
 
 def parse(items: Any, duration_s: float) -> list[Moment]:
@@ -117,12 +177,14 @@ def parse(items: Any, duration_s: float) -> list[Moment]:
     return moments
 
 
-def save(folder: Path, film: dict[str, Any], moments: list[Moment]) -> Path:
+def save(folder: Path, candidates: dict[str, Any], moments: list[Moment]) -> Path:
+    film = candidates["film"]
     return write_json(
         folder / FILE,
         {
             "schema": SCHEMA,
             "film": {"path": film["path"], "sha256": film["sha256"]},
+            "suggestions": suggestions_id(candidates),
             "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "moments": [asdict(m) for m in moments],
         },

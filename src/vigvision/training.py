@@ -69,8 +69,15 @@ def scorer_pipeline() -> Any:
 
 def fit(films: list[FilmExamples]) -> Any:
     features, labels = _training_rows(films)
-    if len(set(labels.tolist())) < 2:
-        raise ValueError("training needs marked moments and unmarked stretches")
+    if not (labels == 1).any():
+        raise ValueError(
+            "no window lies mostly inside a marked moment (a window is 4 s or more: mark "
+            "longer moments, or films longer than a window)"
+        )
+    if not (labels == 0).any():
+        raise ValueError(
+            "every window touches a marked moment: the films need unmarked stretches too"
+        )
     return scorer_pipeline().fit(features, labels)
 
 
@@ -172,8 +179,8 @@ def model_card(
   `vigvision train`. A feature that could not be observed counts 0 (no evidence). Classes
   are weighted equally.
 - **What it was fitted on.** {len(films)} films (identified by sha256 only:
-  {", ".join(f.film[:12] for f in films)}), with {moments} marked moments from
-  {", ".join(sorted(set(labels_from)))}. Windows mostly inside a marked moment are positives
+  {", ".join(f.film[:12] for f in films)}), with {moments} marked moments (from
+  {", ".join(sorted(set(labels_from)))} labels). Windows mostly inside a marked moment are positives
   ({positives}); windows touching no marked moment, from the same films, are negatives
   ({negatives}); windows partly inside one are left out.
 - **How it did on films it never saw** (`GroupKFold` by film: no film is in both the

@@ -1,7 +1,8 @@
 """The guider's chosen moments as files to show and keep: clips, stills, ELAN, CSV.
 
 Everything goes into the ``exports`` folder beside the suggestions (inside the case), named
-by the moment's order and times, e.g. ``moment-1_5m12.4s-5m20.9s.mp4``.
+as the moment's card on the review page and by its times: ``moment-3_5m12.4s-5m20.9s.mp4``
+for suggestion 3, ``added-1_...`` for the first moment the guider added.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pympi
 from vigvision.export.clips import write_clip, write_still
 from vigvision.files import atomic_write
 from vigvision.film import FilmInfo
-from vigvision.selections import Moment, chosen
+from vigvision.selections import Moment, card_labels, chosen, in_card_order
 
 KINDS: Final = ("clips", "stills", "eaf", "csv")
 FOLDER: Final = "exports"
@@ -31,16 +32,20 @@ def export_chosen(
     if unknown:
         raise ValueError(f"unknown export {sorted(unknown)[0]}")
     picked = chosen(moments)
+    labels = card_labels(moments)
     target = folder / FOLDER
     target.mkdir(mode=0o700, exist_ok=True)
     # Files of an earlier choice go: the folder holds the moments chosen now.
     for kind, suffix in (("clips", ".mp4"), ("stills", ".png")):
         if kind in kinds:
-            for old in target.glob(f"moment-*{suffix}"):
-                old.unlink()
+            for prefix in ("moment", "added", "earlier"):
+                for old in target.glob(f"{prefix}-*{suffix}"):
+                    old.unlink()
     written = []
-    for number, moment in enumerate(picked, start=1):
-        name = f"moment-{number}_{_time(moment.start_s)}-{_time(moment.end_s)}"
+    for moment in in_card_order(picked):
+        label = labels[moment.id]
+        card = f"moment-{label}" if label.isdigit() else label.replace(" ", "-")
+        name = f"{card}_{_time(moment.start_s)}-{_time(moment.end_s)}"
         if "clips" in kinds:
             written.append(write_clip(info, moment.start_s, moment.end_s, target / f"{name}.mp4"))
         if "stills" in kinds:

@@ -30,8 +30,8 @@ figure { margin: 1rem 0; } figcaption { color: #555; font-size: .9rem; }
 """
 
 
-def evaluation_page(evaluation: Evaluation, title: str) -> str:
-    """The whole page, as text."""
+def evaluation_page(evaluation: Evaluation, title: str, notes: Sequence[str] = ()) -> str:
+    """The whole page, as text; ``notes``: what a reader of the figures should know."""
     pooled = evaluation.pooled
     grouped = evaluation.grouped_by
     moments = sum(len(f.moments) for f in evaluation.films)
@@ -45,11 +45,11 @@ content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title
 <style>{_STYLE}</style></head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p class="note">{len(evaluation.films)} films, {moments} coded moments; scorer:
+<p class="note">{_count(len(evaluation.films), "film")}, {_count(moments, "coded moment")}; scorer:
 {html.escape(evaluation.model)}. A candidate finds a coded moment when its middle lies in the
 moment or they overlap by IoU ≥ 0.3. Brackets hold bootstrap 95 % intervals that draw whole
 {grouped}s again (2000 draws); none are given for a single {grouped}.</p>
-{_trained_on(evaluation)}
+{"".join(f'<p class="settle">{html.escape(note)}.</p>' for note in notes)}
 <h2>Found moments, pooled over the films</h2>
 <table><tr><th>figure</th><th>value [95 % interval]</th></tr>{rows}</table>
 <p class="note">recall@k: share of the coded moments found by a film's first k candidates;
@@ -62,7 +62,7 @@ moment found.</p>
 cue than a window touching none (0.5: the cue does not tell them apart). Counted only over
 windows in which the cue was observed and both people were there; windows partly inside a
 moment are left out.</p>
-{_figure(_cue_bars(evaluation), "AUC of each cue, with its interval; the line is 0.5.")}
+{_cue_figure(evaluation)}
 {_cue_table(evaluation)}
 <h2>Ablation: recall@{ABLATION_K} with each cue family left out</h2>
 <p class="note">The family's cues are treated as not observed and the films ranked again;
@@ -75,13 +75,17 @@ the drop is recall@{ABLATION_K} with every cue minus this one, paired film by fi
 """
 
 
-def _trained_on(evaluation: Evaluation) -> str:
-    if not evaluation.seen_in_training:
-        return ""
-    return (
-        f'<p class="settle">{evaluation.seen_in_training} of these films were among those the '
-        "model was trained on: its figures on them say little of films it has not seen.</p>"
-    )
+def _cue_figure(evaluation: Evaluation) -> str:
+    if not any(math.isfinite(c.auc.value) for c in evaluation.cues):
+        return (
+            '<p class="note">No AUC could be counted: no film has both windows inside a coded '
+            "moment and windows touching none in which the two people were there.</p>"
+        )
+    return _figure(_cue_bars(evaluation), "AUC of each cue, with its interval; the line is 0.5.")
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _cell(figure: Figure) -> str:

@@ -75,3 +75,54 @@ between you, and at what you did that helped.</p>
 """
     target.parent.mkdir(mode=0o700, exist_ok=True)
     return atomic_write(target, lambda path: path.write_text(page, encoding="utf-8"))
+
+
+def write_case_letter(
+    target: Path,
+    goals: tuple[str, ...],
+    goals_in_words: str,
+    cycles: list[tuple[int, FilmInfo, list[Moment]]],
+    today: date,
+) -> Path:
+    """``letter.html`` at the end of the work: the adult's goals (in their words), then the
+    chosen moments of each cycle, each with its still, time and the guider's note."""
+    from vigvision.errors import ConfigError
+
+    if not any(chosen(moments) for _, _, moments in cycles):
+        raise ConfigError(
+            "no moment is chosen in any film of this case yet",
+            "choose moments on the review page of each film first",
+        )
+    sections = []
+    for cycle, info, moments in cycles:
+        parts = []
+        for number, m in enumerate(chosen(moments), start=1):
+            uri = still_data_uri(info.path, m.start_s, m.end_s, max_side=640)
+            picture = f'<img alt="Moment {number} of film {cycle}" src="{uri}">' if uri else ""
+            note = html.escape(m.note) or "[What you see working in this moment.]"
+            parts.append(
+                f"<h3>Moment {number}</h3>\n<figure>{picture}<figcaption class='when'>"
+                f"{clock(m.start_s)} to {clock(m.end_s)}</figcaption></figure>\n<p>{note}</p>"
+            )
+        if parts:
+            sections.append(f"<h2>Film {cycle}</h2>\n" + "\n".join(parts))
+    words = html.escape(goals_in_words) if goals_in_words else "[your goals, in your words]"
+    named = f" ({', '.join(html.escape(g) for g in goals)})" if goals else ""
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Our work together</title><style>{_STYLE}</style></head>
+<body><main contenteditable="true">
+<p class="hint">A draft for you to edit: click anywhere to change the words, then print to
+PDF. Nothing here leaves this computer.</p>
+<h1>Our work together</h1>
+<p class="when">{today:%d %B %Y}</p>
+<p>Thank you for filming with me and for watching the films together. Here are the moments
+we chose, film by film, and what we saw you do that helped.</p>
+<p>What you wanted from our work: {words}{named}.</p>
+{chr(10).join(sections)}
+<h2>Looking ahead</h2>
+<p>[What you would like to go on doing, in your words.]</p>
+</main></body></html>
+"""
+    target.parent.mkdir(mode=0o700, exist_ok=True)
+    return atomic_write(target, lambda path: path.write_text(page, encoding="utf-8"))

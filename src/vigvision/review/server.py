@@ -1,20 +1,16 @@
-"""The review page's server: local only, behind a random token, serving one folder.
+"""The review page's server: local only, behind a random token (``vigvision.web``).
 
-Every request needs the token (in the address for pages, pictures and the film; in the
-``X-Vigvision-Token`` header for changes, which a page of another site cannot send), and a
-Host header naming this server (so a site that re-points its own name at 127.0.0.1 cannot
-reach it). Only the film under review and files inside the review folder are served. A
-Content-Security-Policy keeps the page from loading or sending anything elsewhere.
+Only the film under review and files inside the review folder are served. ``vigvision
+review`` serves one folder; the app mounts the same routes for each film of a case.
 """
 
 from __future__ import annotations
 
 import csv
-import hmac
 import json
 import math
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,11 +19,9 @@ from typing import Any, Final
 import numpy as np
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.middleware import Middleware
-from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from vigvision import selections
 from vigvision.config import Settings
@@ -37,17 +31,12 @@ from vigvision.export.chosen import KINDS, export_chosen
 from vigvision.export.clips import jpeg, needs_proxy, still, write_proxy
 from vigvision.export.letter import goals_of, write_letter
 from vigvision.film import FilmInfo, probe
+from vigvision.web import guarded_app, json_body
 
 STATIC: Final = Path(__file__).resolve().parent / "static"
 _STATIC_FILES: Final = ("app.js", "app.css")
-TOKEN_HEADER: Final = "X-Vigvision-Token"
 PROXY: Final = "proxy.mp4"
 THUMBS: Final = "thumbs"
-CSP: Final = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "media-src 'self'; connect-src 'self'; font-src 'self'; base-uri 'none'; "
-    "form-action 'none'; frame-ancestors 'none'"
-)
 # Cue tracks of the whole-film timeline, from cues.csv: (column, label).
 _TRACKS: Final = (
     ("facing_each_other", "Facing each other"),
@@ -55,8 +44,13 @@ _TRACKS: Final = (
     ("adult_smile", "Adult smiles"),
     ("child_smile", "Child smiles"),
 )
+# Voice lanes of the timeline: the roles of the voices in each, and its label.
+_VOICE_LANES: Final = (
+    (("adult",), "Adult speaks"),
+    (("child",), "Child speaks"),
+    (("unknown", "other"), "Another voice"),
+)
 _MAX_POINTS: Final = 900
-_MAX_BODY: Final = 1_000_000
 
 
 @dataclass
@@ -71,7 +65,9 @@ class Review:
     """Called after each save (a case counts it as work on the case)."""
     proxy: dict[str, Any] = field(default_factory=lambda: {"state": "none", "progress": 0.0})
     tracks: list[dict[str, Any]] | None = None
-    """The whole-film cue tracks, read from cues.csv once (they do not change)."""
+    """The whole-film cue tracks, read from cues.csv once per run of suggest."""
+    candidates_made: int = 0
+    """When candidates.json was written (ns): a new run of suggest is picked up."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -94,11 +90,25 @@ def open_review(folder: Path, settings: Settings) -> Review:
             f"the film {film.name} is no longer at {film.parent}",
             "put it back there, or run suggest again on it where it is now",
         )
-    return Review(folder, candidates, probe(film), settings)
+    return Review(
+        folder, candidates, probe(film), settings, candidates_made=path.stat().st_mtime_ns
+    )
+
+
+def refresh(review: Review) -> None:
+    """The newest suggestions, if suggest ran again on the film while the page was open."""
+    path = review.folder / "candidates.json"
+    made = path.stat().st_mtime_ns if path.is_file() else 0
+    if made and made != review.candidates_made:
+        with review.lock:
+            review.candidates = json.loads(path.read_text(encoding="utf-8"))
+            review.tracks = None
+            review.candidates_made = made
 
 
 def review_data(review: Review) -> dict[str, Any]:
     """What the page shows: the film, the moments (saved choices first) and cue tracks."""
+    refresh(review)
     info = review.info
     moments = selections.load(review.folder, review.candidates)
     goals = goals_of(review.candidates)
@@ -146,16 +156,17 @@ def _tracks(review: Review) -> list[dict[str, Any]]:
                 tracks.append(_track(label, step, values))
     speech = review.folder / "speech.json"
     if speech.is_file():
+        # One lane per role, with every voice of it: a guider knows people, not voice ids.
         said = json.loads(speech.read_text(encoding="utf-8"))
-        talkers = sorted(said.get("speakers", []), key=lambda s: -s["speech_s"])[:3]
-        for speaker in talkers:
+        role_of = {s["speaker"]: s.get("role", "unknown") for s in said.get("speakers", [])}
+        for role, label in _VOICE_LANES:
             values = np.zeros(bins)
             for seg in said.get("segments", []):
-                if seg["speaker"] == speaker["speaker"]:
+                if (seg.get("role") or role_of.get(seg["speaker"], "unknown")) in role:
                     first, last = int(seg["start"] / step), int(seg["end"] / step)
                     values[first : min(bins, last + 1)] = 1.0
-            role = "" if speaker["role"] == "unknown" else f" ({speaker['role']})"
-            tracks.append(_track(f"{speaker['speaker']} speaks{role}", step, values))
+            if values.any():
+                tracks.append(_track(label, step, values))
     return tracks
 
 
@@ -168,28 +179,19 @@ def _track(label: str, step: float, values: Any) -> dict[str, Any]:
 
 
 def make_app(review: Review, token: str, port: int) -> Starlette:
-    hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
+    """The review page of one folder, as ``vigvision review`` serves it."""
+    return guarded_app(review_routes(lambda _request: review, token), token, port)
 
-    async def guard(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.headers.get("host", "") not in hosts:
-            return PlainTextResponse("Unknown host.", status_code=403)
-        given = request.headers.get(TOKEN_HEADER, "")
-        if request.method in ("GET", "HEAD") and not given:
-            given = request.query_params.get("token", "")
-        if request.method not in ("GET", "HEAD", "POST") or not hmac.compare_digest(
-            given.encode(), token.encode()
-        ):
-            return PlainTextResponse("Forbidden: open the address vigvision printed.", 403)
-        response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers.setdefault("Cache-Control", "no-store")
-        return response
+
+ReviewOf = Callable[[Request], Review]
+"""Which folder a request is about (the app serves the review page of any film of a case)."""
+
+
+def review_routes(review_of: ReviewOf, token: str) -> list[BaseRoute]:
+    """The page and what it asks for, relative to where they are mounted."""
 
     async def page(request: Request) -> Response:
+        review_of(request)  # a film that is not there is refused before the page
         text = (STATIC / "index.html").read_text(encoding="utf-8")
         return Response(text.replace("{{TOKEN}}", token), media_type="text/html; charset=utf-8")
 
@@ -200,10 +202,11 @@ def make_app(review: Review, token: str, port: int) -> Starlette:
         return FileResponse(STATIC / name)
 
     async def data(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(review_data, review))
+        return JSONResponse(await run_in_threadpool(review_data, review_of(request)))
 
     async def save_selections(request: Request) -> Response:
-        body = await _json_body(request)
+        review = review_of(request)
+        body = await json_body(request)
         if isinstance(body, Response):
             return body
         try:
@@ -211,15 +214,17 @@ def make_app(review: Review, token: str, port: int) -> Starlette:
         except (ValueError, KeyError, TypeError) as error:
             return JSONResponse({"error": str(error)}, status_code=400)
         with review.lock:
-            selections.save(review.folder, review.candidates["film"], moments)
+            selections.save(review.folder, review.candidates, moments)
         review.on_change()
         return JSONResponse({"saved": len(moments)})
 
     async def film(request: Request) -> Response:
+        review = review_of(request)
         path = review.proxy_path if review.proxy_path.is_file() else review.info.path
         return FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
 
     async def picture(request: Request) -> Response:
+        review = review_of(request)
         try:
             start = float(request.query_params["start"])
             end = float(request.query_params["end"])
@@ -238,25 +243,30 @@ def make_app(review: Review, token: str, port: int) -> Starlette:
         return FileResponse(cached, headers={"Cache-Control": "private, max-age=3600"})
 
     async def proxy(request: Request) -> Response:
+        review = review_of(request)
         if request.method == "POST":
             _start_proxy(review)
         return JSONResponse(_proxy_state(review))
 
     async def export(request: Request) -> Response:
-        body = await _json_body(request)
+        review = review_of(request)
+        body = await json_body(request)
         if isinstance(body, Response):
             return body
         kinds = tuple(str(k) for k in body.get("kinds", ()))
         if not kinds or set(kinds) - {*KINDS, "letter"}:
             return JSONResponse({"error": f"kinds are {', '.join(KINDS)}, letter"}, 400)
+        refresh(review)
         moments = selections.load(review.folder, review.candidates)
         if not selections.chosen(moments):
             return JSONResponse({"error": "choose a moment first"}, status_code=400)
         written = await run_in_threadpool(_export, review, moments, kinds)
         review.on_change()
-        return JSONResponse({"files": [p.name for p in written]})
+        folder = str((review.folder / EXPORTS).resolve())
+        return JSONResponse({"files": [p.name for p in written], "folder": folder})
 
     async def exported(request: Request) -> Response:
+        review = review_of(request)
         folder = (review.folder / EXPORTS).resolve()
         target = (folder / request.path_params["name"]).resolve()
         if target.parent != folder:
@@ -265,7 +275,7 @@ def make_app(review: Review, token: str, port: int) -> Starlette:
             return PlainTextResponse("Not found.", status_code=404)
         return FileResponse(target, filename=target.name)
 
-    routes = [
+    return [
         Route("/", page),
         Route("/static/{name:path}", static),
         Route("/api/review", data),
@@ -276,20 +286,6 @@ def make_app(review: Review, token: str, port: int) -> Starlette:
         Route("/media/still", picture),
         Route("/exports/{name:path}", exported),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)])
-
-
-async def _json_body(request: Request) -> dict[str, Any] | Response:
-    if request.headers.get("content-type", "").split(";")[0] != "application/json":
-        return JSONResponse({"error": "send JSON"}, status_code=415)
-    raw = await request.body()
-    if len(raw) > _MAX_BODY:
-        return JSONResponse({"error": "too large"}, status_code=413)
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return JSONResponse({"error": "not JSON"}, status_code=400)
-    return body if isinstance(body, dict) else JSONResponse({"error": "send an object"}, 400)
 
 
 def _export(review: Review, moments: list[selections.Moment], kinds: tuple[str, ...]) -> list[Path]:

@@ -11,8 +11,11 @@ const state = { film: null, moments: [], tracks: [], current: null, mark: null, 
 const $ = (id) => document.getElementById(id);
 const video = () => $("video");
 
+// Where the page is served: "" by `vigvision review`, a film's own place in the app.
+const BASE = location.pathname.replace(/\/+$/, "");
+
 function withToken(path) {
-  return path + (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(TOKEN);
+  return BASE + path + (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(TOKEN);
 }
 
 async function api(path, body) {
@@ -101,17 +104,39 @@ function play(moment) {
 function addMoment(start, end) {
   if (end - start < 1) return;
   const moment = {
-    id: "g" + Date.now(), start_s: +start.toFixed(2), end_s: +end.toFixed(2), status: "chosen",
+    id: "g" + Date.now(), start_s: +start.toFixed(2), end_s: +end.toFixed(2), status: "open",
     note: "", source: "guider", rank: null, explanation: "",
   };
   state.moments.push(moment);
-  state.moments.sort((a, b) => a.start_s - b.start_s);
+  state.moments = inCardOrder(state.moments);
   play(moment);
   save();
-  status("Moment added and chosen");
+  status(`Moment ${label(moment)} added: choose it if it shows what works`);
 }
 
-function card(moment, number) {
+// As the server orders them (selections.in_card_order): suggestions by rank, then the
+// moments the guider added and those kept from an earlier run, by time.
+function inCardOrder(moments) {
+  const key = (m) => [m.rank === null || m.rank === undefined ? 1 : 0, m.rank ?? 0, m.start_s];
+  return [...moments].sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
+}
+
+// What a card calls its moment, as exported files are named (selections.card_labels):
+// its rank, "added 1", "earlier 1"...
+function label(moment) {
+  if (moment.rank !== null && moment.rank !== undefined) return String(moment.rank);
+  const kind = moment.source === "guider" ? "added" : "earlier";
+  const same = state.moments
+    .filter((m) => (m.rank === null || m.rank === undefined) && (m.source === "guider") === (kind === "added"))
+    .sort((a, b) => a.start_s - b.start_s);
+  return `${kind} ${same.indexOf(moment) + 1}`;
+}
+
+function card(moment) {
+  const number = label(moment);
   const li = document.createElement("li");
   li.className = "moment" + (moment.status === "chosen" ? " chosen" : "")
     + (moment.status === "set aside" ? " aside" : "")
@@ -129,7 +154,7 @@ function card(moment, number) {
   head.className = "head";
   const num = document.createElement("span");
   num.className = "number";
-  num.textContent = moment.source === "guider" ? "Added" : String(number);
+  num.textContent = /^\d+$/.test(number) ? number : number[0].toUpperCase() + number.slice(1);
   const times = document.createElement("span");
   times.className = "times";
   times.textContent = `${clock(moment.start_s)} – ${clock(moment.end_s)}`;
@@ -151,7 +176,7 @@ function card(moment, number) {
     e.textContent = moment.evidence;
     body.append(e);
   }
-  body.append(miniTimeline(moment));
+  body.append(miniTimeline(moment), miniLegend(moment));
 
   const buttons = document.createElement("div");
   buttons.className = "buttons";
@@ -172,24 +197,24 @@ function card(moment, number) {
   nudges.className = "nudge";
   nudges.append(
     "Start",
-    button("−", () => nudge(moment, "start", -STEP), "Start half a second earlier"),
-    button("+", () => nudge(moment, "start", STEP), "Start half a second later"),
+    button("−0.5 s", () => nudge(moment, "start", -STEP), "Start half a second earlier"),
+    button("+0.5 s", () => nudge(moment, "start", STEP), "Start half a second later"),
     " End",
-    button("−", () => nudge(moment, "end", -STEP), "End half a second earlier"),
-    button("+", () => nudge(moment, "end", STEP), "End half a second later"),
+    button("−0.5 s", () => nudge(moment, "end", -STEP), "End half a second earlier"),
+    button("+0.5 s", () => nudge(moment, "end", STEP), "End half a second later"),
   );
   controls.append(nudges);
   body.append(controls);
   li.append(body);
 
-  const label = document.createElement("label");
-  label.textContent = "What is working";
+  const noteLabel = document.createElement("label");
+  noteLabel.textContent = "What is working";
   const note = document.createElement("textarea");
   note.value = moment.note;
   note.placeholder = "e.g. You wait, and she shows you the toy";
   note.addEventListener("input", () => { moment.note = note.value; save(500); });
-  label.append(note);
-  li.append(label);
+  noteLabel.append(note);
+  li.append(noteLabel);
   li.addEventListener("focusin", () => { state.focused = moment; });
   return li;
 }
@@ -232,6 +257,25 @@ function miniTimeline(moment) {
   return svg;
 }
 
+function miniLegend(moment) {
+  // What the rows above are, and the moment's two ends: the bars mean nothing without it.
+  const legend = document.createElement("p");
+  legend.className = "legend";
+  const ends = document.createElement("span");
+  ends.className = "ends";
+  ends.textContent = `${clock(moment.start_s)} … ${clock(moment.end_s)}`;
+  legend.append(ends);
+  state.tracks.slice(0, 3).forEach((track, row) => {
+    const key = document.createElement("span");
+    key.className = "key";
+    const swatch = document.createElement("i");
+    swatch.style.background = trackColour(row);
+    key.append(swatch, track.label);
+    legend.append(key);
+  });
+  return legend;
+}
+
 function trackColour(row) {
   return ["#3182ce", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#718096"][row % 7];
 }
@@ -240,12 +284,14 @@ function trackColour(row) {
 
 const LABEL_W = 150;
 const ROW_H = 16;
+const AXIS_H = 20;
 
 function timeline() {
   const el = $("timeline");
   const width = Math.max(400, el.clientWidth || 800);
   const rows = state.tracks.length;
-  const height = 22 + rows * ROW_H + 6;
+  const lanes = 22 + rows * ROW_H;
+  const height = lanes + AXIS_H;
   const duration = state.film.duration_s;
   const x = (t) => LABEL_W + (width - LABEL_W - 8) * t / duration;
   const svg = document.createElementNS(SVG, "svg");
@@ -265,10 +311,19 @@ function timeline() {
     svg.append(t);
   };
   state.moments.forEach((m) => {
-    rect({ x: x(m.start_s), y: 2, width: Math.max(2, x(m.end_s) - x(m.start_s)), height: height - 4,
+    rect({ x: x(m.start_s), y: 2, width: Math.max(2, x(m.end_s) - x(m.start_s)), height: lanes - 4,
            fill: COLOURS[m.status], opacity: 0.28 });
   });
   text("Moments", 4, 14);
+  // The time axis: a tick every round number of minutes (or seconds in a short film).
+  // At least 48 pixels apart, so that their times never run into each other.
+  const room = (width - LABEL_W - 8) / 48;
+  const every = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900].find((s) => duration / s <= room) || 1800;
+  for (let t = 0; t <= duration; t += every) {
+    rect({ x: x(t), y: lanes, width: 1, height: 4, fill: "#829ab1" });
+    text(clock(t).replace(/\.0$/, ""), x(t) - (t === 0 ? 0 : 10), lanes + 15);
+  }
+  text("Time", 4, lanes + 15);
   state.tracks.forEach((track, row) => {
     const y = 22 + row * ROW_H;
     text(track.label, 4, y + 10);
@@ -279,10 +334,9 @@ function timeline() {
              fill: trackColour(row), opacity: 0.2 + 0.8 * v });
     });
   });
-  state.moments.forEach((m, i) => {
-    if (m.source === "candidate") text(String(m.rank), x(m.start_s) + 2, 14);
-    else text("+", x(m.start_s) + 2, 14);
-    void i;
+  state.moments.forEach((m) => {
+    const name = label(m);
+    text(/^\d+$/.test(name) ? name : "+", x(m.start_s) + 2, 14);
   });
   if (state.mark !== null) {
     rect({ x: x(state.mark), y: 0, width: 2, height, fill: "#c53030" });
@@ -292,9 +346,11 @@ function timeline() {
   head.setAttribute("pointer-events", "none");
   el.replaceChildren(svg);
   el.setAttribute("aria-valuemax", String(Math.round(duration)));
-  state.toTime = (clientX) => {
+  // A time for a point of the lanes, or null on the labels at their left (not 0:00).
+  state.toTime = (clientX, onLanes = false) => {
     const box = svg.getBoundingClientRect();
     const px = (clientX - box.left) * width / box.width;
+    if (onLanes && px < LABEL_W) return null;
     return Math.max(0, Math.min(duration, (px - LABEL_W) * duration / (width - LABEL_W - 8)));
   };
   state.toX = x;
@@ -309,7 +365,7 @@ function movePlayhead() {
 function setUpTimeline() {
   const el = $("timeline");
   let down = null;
-  el.addEventListener("pointerdown", (e) => { down = state.toTime(e.clientX); });
+  el.addEventListener("pointerdown", (e) => { down = state.toTime(e.clientX, true); });
   el.addEventListener("pointerup", (e) => {
     if (down === null) return;
     const up = state.toTime(e.clientX);
@@ -399,7 +455,7 @@ async function exportChosen(kind) {
   out.textContent = "Saving files…";
   try {
     const done = await api("/api/export", { kinds: [kind] });
-    out.replaceChildren(...done.files.map((name) => {
+    out.replaceChildren(`Saved in ${done.folder}: `, ...done.files.map((name) => {
       const a = document.createElement("a");
       a.href = withToken("/exports/" + encodeURIComponent(name));
       a.textContent = name;
@@ -418,8 +474,7 @@ function render() {
   const focusedId = document.activeElement?.closest?.(".moment")?.dataset.id;
   const typing = document.activeElement?.tagName === "TEXTAREA";
   if (typing) { timeline(); countChosen(); return; } // never rebuild under the guider's typing
-  let number = 0;
-  list.replaceChildren(...state.moments.map((m) => card(m, m.source === "candidate" ? (number = m.rank ?? number + 1) : number)));
+  list.replaceChildren(...state.moments.map((m) => card(m)));
   if (focusedId) list.querySelector(`.moment[data-id="${CSS.escape(focusedId)}"] button`)?.focus({ preventScroll: true });
   timeline();
   countChosen();
@@ -432,10 +487,15 @@ function countChosen() {
 
 async function start() {
   if (!TOKEN) { status("Open the address vigvision printed (it holds the access key).", true); return; }
+  const inApp = BASE.match(/^\/cases\/([^/]+)\/films\//);
+  if (inApp) { // opened from the app: back to the case's page
+    $("back").href = "/?token=" + encodeURIComponent(TOKEN) + "#case=" + inApp[1];
+    $("back").hidden = false;
+  }
   try {
     const data = await api("/api/review");
     state.film = data.film;
-    state.moments = data.moments;
+    state.moments = inCardOrder(data.moments);
     state.tracks = data.tracks;
     $("film-name").textContent = "· " + data.film.name;
     document.title = "vigvision · " + data.film.name;
