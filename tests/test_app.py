@@ -201,6 +201,47 @@ def test_a_guiders_work_from_consent_to_purge(app: App, films: Path) -> None:
     assert "consent withdrawn" in (app.root / "purge.log").read_text()
 
 
+def test_an_analysis_stopped_on_the_page_stops_and_can_be_asked_again(
+    app: App, films: Path
+) -> None:
+    new_case(app, "family-10")
+    first, _ = add_films(app, "family-10", films)
+    app.post(f"/api/cases/family-10/films/{first}/analyse", {})
+    deadline = time.time() + 120
+    while (app.get("/api/cases/family-10")["films"][0]["analysis"] or {}).get("fraction", 0) < 0.2:
+        assert time.time() < deadline
+        time.sleep(0.2)
+    app.post(f"/api/cases/family-10/films/{first}/cancel", {})
+    deadline = time.time() + 30
+    while (entry := app.get("/api/cases/family-10")["films"][0])["analysis"][
+        "state"
+    ] != "cancelled":
+        assert time.time() < deadline, entry
+        time.sleep(0.2)
+    assert not entry["analysed"]
+    case = json.loads((app.root / "family-10" / "case.json").read_text())
+    assert case["pending"] == []  # not taken up again at the next start
+    app.post(f"/api/cases/family-10/films/{first}/analyse", {})
+    assert analysed(app, "family-10", first)[-1]["analysis"]["state"] == "done"
+
+
+def test_a_film_is_added_once_and_only_a_film(app: App, films: Path) -> None:
+    new_case(app, "family-11")
+    first, _ = add_films(app, "family-11", films)
+    again = {"path": str((films / "Videos" / "first visit.mp4").resolve()), "cycle": 3}
+    refused = app.post("/api/cases/family-11/films", again, expect=409)
+    assert "already in this case, as the film of cycle 1" in refused["error"]
+    fake = films / "Videos" / "broken.mp4"
+    fake.write_bytes(b"not a film at all")
+    try:
+        refused = app.post("/api/cases/family-11/films", {"path": str(fake)}, expect=400)
+        assert "broken.mp4" in refused["error"]
+    finally:
+        fake.unlink()
+    app.post("/api/cases/family-11/films/" + first + "/remove", {})
+    assert [f["name"] for f in app.get("/api/cases/family-11")["films"]] == ["third visit.mp4"]
+
+
 def test_the_app_guards_every_door(app: App, films: Path, tmp_path: Path) -> None:
     new_case(app, "family-08")
     assert fetch(f"{app.base}/")[0] == 403  # no token
@@ -347,6 +388,9 @@ def test_a_guider_walks_the_whole_work_in_the_browser(
             page.get_by_role("link", name=f"Review the moments of film {cycle}").click()
             cards = page.locator(".moment")
             expect(cards.first).to_be_visible()
+            # The other films of the case are a choice away.
+            picker = page.get_by_label("Another film of the case")
+            expect(picker.locator("option")).to_have_count(2)
             for index in range(3):
                 cards.nth(index).get_by_role("button", name="Choose this moment").click()
                 cards.nth(index).locator("textarea").fill(f"You wait for her (film {cycle})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,30 @@ def test_commands_run_with_the_network_blocked(tmp_path: Path, command: tuple[st
     )
     assert "NETWORK ATTEMPT" not in done.stderr
     assert done.returncode == 0, done.stderr
+
+
+def test_the_models_keep_nothing_outside_the_chosen_folder(tmp_path: Path) -> None:
+    """onnxruntime's own usage reports (a device id and a queue of events under ~/.cache,
+    sent from native code, where the socket guard above cannot see) are switched off."""
+    home = tmp_path / "home"
+    home.mkdir()
+    score = (
+        "import numpy as np\n"
+        "from vigvision.model import Scorer\n"
+        "from vigvision.windows import FEATURES\n"
+        "Scorer().score(np.zeros((4, len(FEATURES)), np.float32))\n"
+    )
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith("ORT_") and k != "XDG_CACHE_HOME"
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", score],
+        env={**environment, "HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert not (home / ".cache" / "Microsoft").exists()
+    assert [p for p in home.rglob("*") if "onnxruntime" in p.name or p.name == "deviceid"] == []

@@ -346,3 +346,14 @@ def test_a_new_run_of_suggest_keeps_what_the_guider_did_and_drops_the_rest(
     ]
     assert selections.card_labels(again) == {"c1": "1", "c2": "2", "ec3": "earlier 1",
                                              "g1": "added 1"}  # fmt: skip
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_pages_scripts_parse() -> None:
+    """A typo in a page's script leaves the page at "Loading…": caught here, not by a guider."""
+    from vigvision.app.server import STATIC as APP
+    from vigvision.review.server import STATIC as REVIEW
+
+    for script in (APP / "app.js", REVIEW / "app.js"):
+        done = subprocess.run(["node", "--check", str(script)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr

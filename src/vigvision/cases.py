@@ -92,7 +92,9 @@ def new_case(
         )
     _private_folder(root)
     folder = root / name
-    if folder.exists():
+    taken = {p.name.lower() for p in root.iterdir()} if root.is_dir() else set()
+    if folder.exists() or name.lower() in taken:
+        # Also by another case of letters: on many laptops' disks they are the same folder.
         raise ConfigError(f"a case named {name} already exists", "choose another name")
     _private_folder(folder)
     case = Case(
@@ -192,6 +194,23 @@ def with_film(case: Case, film: Path, cycle: int) -> Case:
     path = str(film.resolve())
     films = case.films if path in case.films else (*case.films, path)
     updated = replace(case, films=films, cycles={**case.cycles, path: cycle})
+    _save(updated)
+    return updated
+
+
+def without_film(case: Case, film: str) -> Case:
+    """The case without ``film``, and without what vigvision made of it; saved."""
+    for folder in case.film_folders():
+        try:
+            saved = json.loads((folder / "candidates.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if str(Path(saved.get("film", {}).get("path", "")).resolve()) == film:
+            shutil.rmtree(folder)
+    cycles = {k: v for k, v in case.cycles.items() if k != film}
+    films = tuple(f for f in case.films if f != film)
+    pending = tuple(f for f in case.pending if f != film)
+    updated = replace(case, films=films, cycles=cycles, pending=pending)
     _save(updated)
     return updated
 

@@ -52,7 +52,7 @@ def _per_minute(column: str) -> Callable[[dict[str, NDArray[np.float64]], float]
 def _waits(cues: dict[str, NDArray[np.float64]], minutes: float) -> float:
     # A wait of a second or more before the adult answers the child leaves the child room.
     waits = cues.get("adult_waits_s", np.zeros(0))
-    return float(np.sum(np.nan_to_num(waits) >= 1.0)) / minutes * 10 if minutes > 0 else math.nan
+    return float(np.sum(np.nan_to_num(waits) >= 1.0)) / minutes if minutes > 0 else math.nan
 
 
 def _share(column: str) -> Callable[[dict[str, NDArray[np.float64]], float], float]:
@@ -64,12 +64,10 @@ def _share(column: str) -> Callable[[dict[str, NDArray[np.float64]], float], flo
     return share
 
 
-def _events_per_ten_minutes(
-    column: str,
-) -> Callable[[dict[str, NDArray[np.float64]], float], float]:
+def _events_per_minute(column: str) -> Callable[[dict[str, NDArray[np.float64]], float], float]:
     def count(cues: dict[str, NDArray[np.float64]], minutes: float) -> float:
         values = cues.get(column, np.zeros(0))
-        return float(np.sum(np.nan_to_num(values) > 0)) / minutes * 10 if minutes > 0 else math.nan
+        return float(np.sum(np.nan_to_num(values) > 0)) / minutes if minutes > 0 else math.nan
 
     return count
 
@@ -85,19 +83,19 @@ MEASURES: Final = (
     ),
     Measure(
         "adult_waits",
-        "in ten minutes",
+        "a minute",
         "You waited for the child more often",
         "You waited for the child {value} times {unit}",
-        1.0,
+        0.2,
         _waits,
     ),
     Measure(
         "child_initiatives",
-        "in ten minutes",
+        "a minute",
         "The child started things more often",
         "The child started something {value} times {unit}",
-        1.0,
-        _events_per_ten_minutes("child_initiative"),
+        0.2,
+        _events_per_minute("child_initiative"),
     ),
     Measure(
         "face_to_face",
@@ -130,6 +128,8 @@ def film_measures(cycle: int, film: str, folder: Path) -> FilmMeasures:
     """The measures of one analysed film (its ``suggest`` folder)."""
     cues = _main_pair_cues(folder)
     minutes = _minutes(folder)
+    if not cues:  # no adult and child seen together: the film shows none of it
+        return FilmMeasures(cycle, film, dict.fromkeys((m.name for m in MEASURES), math.nan))
     return FilmMeasures(cycle, film, {m.name: m.of(cues, minutes) for m in MEASURES})
 
 
@@ -144,14 +144,15 @@ def what_grew(films: Sequence[FilmMeasures]) -> list[str]:
     More turns passing between you: 4 a minute in film 1, 7 in film 3.
     You were face to face 40% of the time you were both seen in film 3.
     """
-    if len(films) < 2:
-        return []
-    first, last = films[0], films[-1]
     lines = []
     for measure in MEASURES:
-        before, now = first.values.get(measure.name), last.values.get(measure.name)
-        if before is None or now is None or not (math.isfinite(before) and math.isfinite(now)):
+        # The first and the latest film that could show it (a film without the two in
+        # view, or too short, says nothing of it).
+        showing = [f for f in films if math.isfinite(f.values.get(measure.name, math.nan))]
+        if len(showing) < 2 or showing[0].cycle == showing[-1].cycle:
             continue
+        first, last = showing[0], showing[-1]
+        before, now = first.values[measure.name], last.values[measure.name]
         if now >= before * (1 + _GROWTH) and now - before >= measure.least:
             lines.append(
                 f"{measure.grew}: {_figure(before)} {measure.unit} in film {first.cycle}, "

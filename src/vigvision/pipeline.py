@@ -130,8 +130,6 @@ def watch_and_listen(
         timings.reused("watch")
         if adult is not None:
             observed = observed.with_people(apply_adult_choice(observed.people, adult))
-            # The roles the user gave are what people.json and observations.csv say from now.
-            save_observed(observed, folder, settings)
     speech = Speech(observable=False, duration_s=info.duration_s)
     if info.has_audio:
         saved = reusable_speech(folder, info, settings) if reused else None
@@ -191,7 +189,8 @@ def suggest_film(
     cancel: threading.Event | None = None,
 ) -> Suggested:
     """Watch, listen, suggest and save everything into ``folder``."""
-    from vigvision.outputs import save_suggestions
+    from vigvision.files import all_or_none
+    from vigvision.outputs import save_observed, save_suggestions
     from vigvision.suggest import suggest
 
     started = time.perf_counter()
@@ -201,7 +200,11 @@ def suggest_film(
     )
     with timings.stage("cues, scores, candidates"):
         suggestions = suggest(observed, speech, settings, model=model, goals=goals, profile=profile)
-    with timings.stage("save"):
+    with timings.stage("save"), all_or_none():
+        if adult is not None:
+            # The roles the user gave are what people.json and observations.csv say from
+            # now: saved with the suggestions made with them, or not at all.
+            save_observed(observed, folder, settings)
         written = save_suggestions(suggestions, speech, folder, settings)
     wall_s = time.perf_counter() - started
     return Suggested(suggestions, written, timings, wall_s, observed.watched)

@@ -14,14 +14,15 @@ import hmac
 import json
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, Final
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from vigvision.errors import ConfigError
 
@@ -75,6 +76,23 @@ async def json_body(request: Request) -> dict[str, Any] | Response:
     except ValueError:
         return JSONResponse({"error": "not JSON"}, status_code=400)
     return body if isinstance(body, dict) else JSONResponse({"error": "send an object"}, 400)
+
+
+def page_and_files(page: Path, files: tuple[str, ...], token: str) -> list[BaseRoute]:
+    """The page (with its token filled in, for the addresses it asks for) at ``/`` and
+    the only other files it may load, beside it, at ``/static/NAME``."""
+
+    async def html(request: Request) -> Response:
+        text = page.read_text(encoding="utf-8")
+        return Response(text.replace("{{TOKEN}}", token), media_type="text/html; charset=utf-8")
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in files:
+            return PlainTextResponse("Not found.", status_code=404)
+        return FileResponse(page.parent / name)
+
+    return [Route("/", html), Route("/static/{name:path}", static)]
 
 
 def loopback_listener(port: int) -> socket.socket:

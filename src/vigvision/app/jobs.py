@@ -58,6 +58,7 @@ class Job:
             "fraction": round(self.fraction, 3),
             "eta_s": None if eta is None else round(eta),
             "error": self.error,
+            "adult": self.adult,
         }
 
 

@@ -36,12 +36,13 @@ from vigvision.cases import (
     purge,
     with_film,
     with_goals,
+    without_film,
     worked_on,
 )
 from vigvision.config import Settings
 from vigvision.errors import VigvisionError
 from vigvision.review.server import Review, open_review, review_routes
-from vigvision.web import guarded_app, json_body
+from vigvision.web import guarded_app, json_body, page_and_files
 
 STATIC: Final = Path(__file__).resolve().parent / "static"
 _STATIC_FILES: Final = ("app.js", "app.css")
@@ -183,16 +184,6 @@ def _people(folder: Path) -> list[dict[str, Any]]:
 def make_app(app: GuiderApp, token: str, port: int) -> Starlette:
     roots = allowed_roots(app.settings.app.film_folders)
 
-    async def page(request: Request) -> Response:
-        text = (STATIC / "app.html").read_text(encoding="utf-8")
-        return Response(text.replace("{{TOKEN}}", token), media_type="text/html; charset=utf-8")
-
-    async def static(request: Request) -> Response:
-        name = request.path_params["name"]
-        if name not in _STATIC_FILES:
-            return PlainTextResponse("Not found.", status_code=404)
-        return FileResponse(STATIC / name)
-
     async def cases(request: Request) -> Response:
         if request.method == "GET":
             return JSONResponse({"cases": [case_summary(c) for c in list_cases(app.root)]})
@@ -253,6 +244,18 @@ def make_app(app: GuiderApp, token: str, port: int) -> Starlette:
             return JSONResponse({"error": "the cycle is a number (1, 2, 3...)"}, 400)
         if not 1 <= cycle <= 12:
             return JSONResponse({"error": "the cycle is a number from 1 to 12"}, 400)
+        case = app.case(request.path_params["case"])
+        if str(film) in case.films:
+            return JSONResponse(
+                {
+                    "error": f"{film.name} is already in this case, as the film of cycle "
+                    f"{case.cycle_of(str(film))}"
+                },
+                status_code=409,
+            )
+        why_not = await run_in_threadpool(_not_a_film, film)
+        if why_not:
+            return JSONResponse({"error": why_not}, status_code=400)
         with app.analyses.case_lock:
             case = with_film(app.case(request.path_params["case"]), film, cycle)
         return JSONResponse({"id": film_id(str(film)), "films": len(case.films)})
@@ -269,6 +272,18 @@ def make_app(app: GuiderApp, token: str, port: int) -> Starlette:
         app.reviews.pop((case.name, film_id(film)), None)  # new suggestions to come
         job = app.analyses.ask(case.name, film, None if adult is None else str(adult))
         return JSONResponse(job.to_json())
+
+    async def remove(request: Request) -> Response:
+        case = app.case(request.path_params["case"])
+        film = app.film_of(case, request.path_params["film"])
+        job = app.analyses.of(case.name, film)
+        if job is not None and job.state in ("queued", "running"):
+            return JSONResponse({"error": "stop its analysis first"}, status_code=409)
+        with app.lock:
+            app.reviews.pop((case.name, film_id(film)), None)
+        with app.analyses.case_lock:
+            updated = without_film(case, film)
+        return JSONResponse({"films": len(updated.films)})
 
     async def cancel(request: Request) -> Response:
         case = app.case(request.path_params["case"])
@@ -320,14 +335,14 @@ def make_app(app: GuiderApp, token: str, port: int) -> Starlette:
 
     film_routes = "/cases/{case}/films/{film}"
     routes = [
-        Route("/", page),
-        Route("/static/{name:path}", static),
+        *page_and_files(STATIC / "app.html", _STATIC_FILES, token),
         Route("/api/cases", cases, methods=["GET", "POST"]),
         Route("/api/cases/{case}", one_case),
         Route("/api/cases/{case}/goals", goals, methods=["POST"]),
         Route("/api/cases/{case}/films", add_film, methods=["POST"]),
         Route("/api/cases/{case}/films/{film}/analyse", analyse, methods=["POST"]),
         Route("/api/cases/{case}/films/{film}/cancel", cancel, methods=["POST"]),
+        Route("/api/cases/{case}/films/{film}/remove", remove, methods=["POST"]),
         Route("/api/cases/{case}/letter", letter, methods=["POST"]),
         Route("/api/cases/{case}/purge", purge_case, methods=["POST"]),
         Route("/api/files", files),
@@ -336,6 +351,20 @@ def make_app(app: GuiderApp, token: str, port: int) -> Starlette:
         Mount(film_routes + "/review", routes=review_routes(app.review, token)),
     ]
     return guarded_app(routes, token, port)
+
+
+def _not_a_film(path: Path) -> str:
+    """Why ``path`` cannot be a film of the case ("" when it can): its container opened and
+    a picture found in it, without reading it all (a long film's hash waits for Analyse)."""
+    from vigvision.film.info import open_media
+
+    try:
+        with open_media(path) as container:
+            if not container.streams.video:
+                return f"{path.name} holds no picture: choose a film"
+    except VigvisionError as problem:
+        return problem.one_line()
+    return ""
 
 
 def _refused(problem: Exception) -> Response:

@@ -41,18 +41,10 @@ def write_letter(
     target: Path, info: FilmInfo, moments: list[Moment], goals: list[str], today: date
 ) -> Path:
     """``letter.html``: goals, chosen moments with stills, times and notes; editable."""
-    picked = chosen(moments)
-    parts = []
-    for number, m in enumerate(picked, start=1):
-        uri = still_data_uri(info.path, m.start_s, m.end_s, max_side=640)
-        picture = f'<img alt="Moment {number}" src="{uri}">' if uri else ""
-        note = html.escape(m.note) or "[What you see working in this moment.]"
-        seen = f"<p>In the film: {html.escape(m.explanation)}</p>" if m.explanation else ""
-        parts.append(
-            f"<h2>Moment {number}</h2>\n<figure>{picture}<figcaption class='when'>"
-            f"{clock(m.start_s)} to {clock(m.end_s)}</figcaption></figure>\n"
-            f"<p>{note}</p>\n{seen}"
-        )
+    parts = [
+        _moment_html(info, m, f"Moment {number}", "h2", said_in_the_film=True)
+        for number, m in enumerate(chosen(moments), start=1)
+    ]
     goal_text = (
         ", ".join(html.escape(g) for g in goals) if goals else "[the goals we agreed together]"
     )
@@ -62,7 +54,8 @@ def write_letter(
 <title>Our shared review</title><style>{_STYLE}</style></head>
 <body><main contenteditable="true">
 <p class="hint">A draft for you to edit: click anywhere to change the words, then print to
-PDF. Nothing here leaves this computer.</p>
+PDF. Your changes stay only while this page is open (reloading it brings the draft back), so
+print it when you are done. Nothing here leaves this computer.</p>
 <h1>Our shared review</h1>
 <p class="when">{today:%d %B %Y}</p>
 <p>Thank you for watching the film with me. We looked at moments where things went well
@@ -95,15 +88,10 @@ def write_case_letter(
         )
     sections = []
     for cycle, info, moments in cycles:
-        parts = []
-        for number, m in enumerate(chosen(moments), start=1):
-            uri = still_data_uri(info.path, m.start_s, m.end_s, max_side=640)
-            picture = f'<img alt="Moment {number} of film {cycle}" src="{uri}">' if uri else ""
-            note = html.escape(m.note) or "[What you see working in this moment.]"
-            parts.append(
-                f"<h3>Moment {number}</h3>\n<figure>{picture}<figcaption class='when'>"
-                f"{clock(m.start_s)} to {clock(m.end_s)}</figcaption></figure>\n<p>{note}</p>"
-            )
+        parts = [
+            _moment_html(info, m, f"Moment {number}", "h3")
+            for number, m in enumerate(chosen(moments), start=1)
+        ]
         if parts:
             sections.append(f"<h2>Film {cycle}</h2>\n" + "\n".join(parts))
     words = html.escape(goals_in_words) if goals_in_words else "[your goals, in your words]"
@@ -113,7 +101,8 @@ def write_case_letter(
 <title>Our work together</title><style>{_STYLE}</style></head>
 <body><main contenteditable="true">
 <p class="hint">A draft for you to edit: click anywhere to change the words, then print to
-PDF. Nothing here leaves this computer.</p>
+PDF. Your changes stay only while this page is open (reloading it brings the draft back), so
+print it when you are done. Nothing here leaves this computer.</p>
 <h1>Our work together</h1>
 <p class="when">{today:%d %B %Y}</p>
 <p>Thank you for filming with me and for watching the films together. Here are the moments
@@ -126,3 +115,23 @@ we chose, film by film, and what we saw you do that helped.</p>
 """
     target.parent.mkdir(mode=0o700, exist_ok=True)
     return atomic_write(target, lambda path: path.write_text(page, encoding="utf-8"))
+
+
+def _moment_html(
+    info: FilmInfo, moment: Moment, title: str, heading: str, said_in_the_film: bool = False
+) -> str:
+    """One chosen moment: its still, its times and the guider's note (and, if asked, what
+    the film shows in it, in vigvision's plain words)."""
+    uri = still_data_uri(info.path, moment.start_s, moment.end_s, max_side=640)
+    picture = f'<img alt="{html.escape(title)}" src="{uri}">' if uri else ""
+    note = html.escape(moment.note) or "[What you see working in this moment.]"
+    seen = (
+        f"<p>In the film: {html.escape(moment.explanation)}</p>"
+        if said_in_the_film and moment.explanation
+        else ""
+    )
+    return (
+        f"<{heading}>{html.escape(title)}</{heading}>\n<figure>{picture}<figcaption class='when'>"
+        f"{clock(moment.start_s)} to {clock(moment.end_s)}</figcaption></figure>\n"
+        f"<p>{note}</p>\n{seen}"
+    )

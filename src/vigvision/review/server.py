@@ -31,7 +31,7 @@ from vigvision.export.chosen import KINDS, export_chosen
 from vigvision.export.clips import jpeg, needs_proxy, still, write_proxy
 from vigvision.export.letter import goals_of, write_letter
 from vigvision.film import FilmInfo, probe
-from vigvision.web import guarded_app, json_body
+from vigvision.web import guarded_app, json_body, page_and_files
 
 STATIC: Final = Path(__file__).resolve().parent / "static"
 _STATIC_FILES: Final = ("app.js", "app.css")
@@ -190,17 +190,6 @@ ReviewOf = Callable[[Request], Review]
 def review_routes(review_of: ReviewOf, token: str) -> list[BaseRoute]:
     """The page and what it asks for, relative to where they are mounted."""
 
-    async def page(request: Request) -> Response:
-        review_of(request)  # a film that is not there is refused before the page
-        text = (STATIC / "index.html").read_text(encoding="utf-8")
-        return Response(text.replace("{{TOKEN}}", token), media_type="text/html; charset=utf-8")
-
-    async def static(request: Request) -> Response:
-        name = request.path_params["name"]
-        if name not in _STATIC_FILES:
-            return PlainTextResponse("Not found.", status_code=404)
-        return FileResponse(STATIC / name)
-
     async def data(request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(review_data, review_of(request)))
 
@@ -276,8 +265,7 @@ def review_routes(review_of: ReviewOf, token: str) -> list[BaseRoute]:
         return FileResponse(target, filename=target.name)
 
     return [
-        Route("/", page),
-        Route("/static/{name:path}", static),
+        *page_and_files(STATIC / "index.html", _STATIC_FILES, token),
         Route("/api/review", data),
         Route("/api/selections", save_selections, methods=["POST"]),
         Route("/api/proxy", proxy, methods=["GET", "POST"]),

@@ -38,6 +38,15 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+function count(n, one, many = one + "s") {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function size(bytes) {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : bytes >= 1e6 ? `${Math.round(bytes / 1e6)} MB`
+    : `${Math.max(1, Math.round(bytes / 1e3))} KB`;
+}
+
 function minutes(seconds) {
   if (seconds === null || seconds === undefined) return "";
   return seconds < 90 ? `about ${Math.max(1, Math.round(seconds))} s left`
@@ -65,7 +74,8 @@ async function showCases() {
   )));
   $("cases").hidden = data.cases.length === 0;
   $("no-cases").hidden = data.cases.length > 0;
-  status("Ready");
+  status(state.said || "Ready");
+  state.said = null;
 }
 
 async function newCase(event) {
@@ -95,13 +105,18 @@ async function showCase(name) {
     `Its files are kept until ${data.retain_until} (counted from the last work on it).`;
   if (first) {
     goalsForm(data);
+    $("letter-link").replaceChildren();
     // The next film is, most often, of the next cycle.
     $("cycle").value = String(Math.min(6, Math.max(0, ...data.films.map((f) => f.cycle)) + 1));
   }
   films(data);
   const growth = $("growth");
   growth.replaceChildren(...data.growth.map((line) => el("li", { text: line })));
+  const compared = new Set(data.films.filter((f) => f.analysed && f.candidates).map((f) => f.cycle));
   $("no-growth").hidden = data.growth.length > 0;
+  $("no-growth").textContent = compared.size < 2
+    ? "Once films of two cycles are analysed, this says what there is more of in the latest one."
+    : "The films analysed so far show too little of these to compare: look at the moments instead.";
   if (data.letter) letterLink();
   const busy = data.films.some((f) => f.analysis && ["queued", "running"].includes(f.analysis.state));
   clearInterval(state.polling);
@@ -111,7 +126,15 @@ async function showCase(name) {
 
 async function refresh() {
   if (state.case === null) return;
-  try { await showCase(state.case.name); } catch (error) { status("Not up to date: " + error.message, true); }
+  try {
+    await showCase(state.case.name);
+  } catch (error) {
+    clearInterval(state.polling);
+    status(error instanceof TypeError // the app does not answer at all
+      ? "The app has stopped. Start it again (vigvision app) and open the address it prints: " +
+        "nothing done so far is lost, and analyses go on."
+      : "Not up to date: " + error.message, true);
+  }
 }
 
 function goalsForm(data) {
@@ -158,9 +181,12 @@ function filmItem(data, film) {
                                  "aria-label": `Analysis of ${film.name}` });
     const said = job.state === "queued" ? "Waiting for the film before it"
       : `${job.stage || "Starting"}: ${Math.round(job.fraction * 100)}% ${minutes(job.eta_s)}`;
+    if (job.adult) item.append(el("p", { class: "note",
+      text: "Making the suggestions again, with the adult you chose (what was seen is kept)." }));
     item.append(bar, el("p", { class: "note", text: said }),
       el("button", { type: "button", text: "Stop the analysis",
-                     onclick: () => post(`${base}/cancel`, {}) }));
+                     onclick: (e) => { e.target.disabled = true; e.target.textContent = "Stopping…";
+                                       post(`${base}/cancel`, {}); } }));
     return item;
   }
   if (job && job.state === "failed") item.append(el("p", { class: "error", text: job.error }));
@@ -168,18 +194,24 @@ function filmItem(data, film) {
   if (!film.on_disk) {
     item.append(el("p", { class: "error", text: "The film is no longer where it was added from." }));
   }
+  const remove = el("button", { type: "button", text: "Remove from the case",
+    "aria-label": `Remove film ${film.cycle}: ${film.name} from the case`,
+    onclick: () => {
+      if (confirm(`Remove ${film.name} from the case, with what vigvision made of it? ` +
+                  "The film itself stays where it is.")) post(`${base}/remove`, {});
+    } });
   if (!film.analysed) {
-    item.append(el("button", { type: "button", class: "primary", text: "Analyse",
-                               "aria-label": `Analyse film ${film.cycle}`,
-                               onclick: () => post(`${base}/analyse`, {}) }));
+    item.append(el("div", { class: "actions" },
+      el("button", { type: "button", class: "primary", text: "Analyse",
+                     "aria-label": `Analyse film ${film.cycle}: ${film.name}`,
+                     onclick: () => post(`${base}/analyse`, {}) }), remove));
     return item;
   }
-  const review = withToken(`/cases/${encodeURIComponent(data.name)}/films/${film.id}/review/`);
-  item.append(
-    el("p", { text: `${film.candidates} moments suggested, ${film.chosen} chosen.` }),
-    el("a", { href: review, class: "button primary", text: "Review the moments",
-              "aria-label": `Review the moments of film ${film.cycle}` }),
-  );
+  if (!film.candidates) {
+    item.append(el("p", { text: "No moments to suggest: an adult and a child were not seen " +
+      "together in this film." }), el("div", { class: "actions" }, remove));
+    return item;
+  }
   if (!film.roles_known && film.people.length >= 2) {
     const who = el("div", { class: "who", role: "group", "aria-label": "Who is the adult?" });
     who.append(el("p", { text: "vigvision could not tell the adult from the child. Click the adult once:" }));
@@ -193,6 +225,13 @@ function filmItem(data, film) {
     });
     item.append(who);
   }
+  const review = withToken(`/cases/${encodeURIComponent(data.name)}/films/${film.id}/review/`);
+  item.append(
+    el("p", { text: `${count(film.candidates, "moment")} suggested, ${film.chosen} chosen.` }),
+    el("div", { class: "actions" },
+      el("a", { href: review, class: "button primary", text: "Review the moments",
+                "aria-label": `Review the moments of film ${film.cycle}` }), remove),
+  );
   return item;
 }
 
@@ -223,12 +262,12 @@ async function openChooser(folder) {
       }
     }
     for (const name of found.folders) {
-      items.push(el("li", {}, el("button", { type: "button", class: "folder", text: "📁 " + name,
+      items.push(el("li", {}, el("button", { type: "button", class: "folder", text: `Folder: ${name}`,
         "aria-label": `Folder ${name}`, onclick: () => openChooser(found.folder + "/" + name) })));
     }
     for (const film of found.films) {
       items.push(el("li", {}, el("button", { type: "button", class: "film-file",
-        text: `🎞 ${film.name} (${Math.round(film.size_bytes / 1e6)} MB)`,
+        text: `Film: ${film.name} (${size(film.size_bytes)})`,
         "aria-label": `Add film ${film.name}`, onclick: () => addFilm(found.folder + "/" + film.name) })));
     }
     if (!found.folders.length && !found.films.length) items.push(el("li", { class: "note", text: "No folders or films here." }));
@@ -275,20 +314,28 @@ function askPurge() {
   const c = state.case;
   const analysed = c.films.filter((f) => f.analysed).length;
   $("purge-what").textContent = `This deletes every file vigvision made for case ${c.name}: ` +
-    `the analyses of its ${c.films.length} film(s) (${analysed} analysed), the moments chosen ` +
-    "and the notes, clips, stills and the letter. The films themselves stay where they are.";
+    `what it made of its ${count(c.films.length, "film")} (${analysed} analysed), the moments ` +
+    "chosen and the notes, clips, stills and the letter. The films themselves stay where they are.";
   $("purge-confirm").value = "";
   $("purge-error").textContent = "";
   $("purge-dialog").showModal();
 }
 
-async function purgeNow() {
+async function purgeNow(event) {
+  event?.preventDefault(); // Enter in the name field deletes, as the button does
   const reason = new FormData($("purge-form")).get("reason");
+  const typed = $("purge-confirm").value;
+  if (typed !== state.case.name) {
+    $("purge-error").textContent = typed
+      ? `"${typed}" is not the case's name: type ${state.case.name} exactly.`
+      : `Type the case's name, ${state.case.name}, to confirm.`;
+    return;
+  }
   try {
-    const done = await api(`/api/cases/${encodeURIComponent(state.case.name)}/purge`,
-      { confirm: $("purge-confirm").value, reason });
+    const name = state.case.name;
+    const done = await api(`/api/cases/${encodeURIComponent(name)}/purge`, { confirm: typed, reason });
     $("purge-dialog").close();
-    status(`Case deleted: ${done.files} files`);
+    state.said = `Case ${name} deleted: ${count(done.files, "file")}. The films stay where they are.`;
     location.hash = "";
   } catch (error) {
     $("purge-error").textContent = error.message;
@@ -319,6 +366,7 @@ function start() {
   $("purge").addEventListener("click", askPurge);
   $("purge-cancel").addEventListener("click", () => $("purge-dialog").close());
   $("purge-go").addEventListener("click", purgeNow);
+  $("purge-form").addEventListener("submit", purgeNow);
   $("home").addEventListener("click", (e) => { e.preventDefault(); location.hash = ""; });
   window.addEventListener("hashchange", route);
   route();

@@ -73,6 +73,18 @@ window.addEventListener("beforeunload", (e) => {
   if (savedVersion < version) e.preventDefault(); // a note still on its way to the disk
 });
 
+// Leaving (a reload, the tab closed) while a change waits for its turn: send it now, in a
+// request the browser finishes even as the page goes.
+window.addEventListener("pagehide", () => {
+  if (savedVersion >= version) return;
+  clearTimeout(state.saving);
+  fetch(withToken("/api/selections"), {
+    method: "POST", keepalive: true,
+    headers: { "Content-Type": "application/json", "X-Vigvision-Token": TOKEN },
+    body: JSON.stringify({ moments: state.moments }),
+  });
+});
+
 // ---------------------------------------------------------------- moments
 
 function change(moment, fields) {
@@ -111,6 +123,8 @@ function addMoment(start, end) {
   state.moments = inCardOrder(state.moments);
   play(moment);
   save();
+  // Added moments come after the suggestions: show the guider where it went.
+  document.querySelector(`.moment[data-id="${CSS.escape(moment.id)}"]`)?.scrollIntoView({ block: "nearest" });
   status(`Moment ${label(moment)} added: choose it if it shows what works`);
 }
 
@@ -182,9 +196,9 @@ function card(moment) {
   buttons.className = "buttons";
   buttons.append(
     button("▶ Play", () => play(moment), `Play moment ${number} (loops)`),
-    button(moment.status === "chosen" ? "✓ Chosen" : "Choose",
+    pressed(button(moment.status === "chosen" ? "✓ Chosen" : "Choose",
       () => change(moment, { status: moment.status === "chosen" ? "open" : "chosen" }),
-      "Choose this moment", moment.status === "chosen" ? "primary" : ""),
+      "Choose this moment", moment.status === "chosen" ? "primary" : ""), moment.status === "chosen"),
     button(moment.status === "set aside" ? "Bring back" : "Set aside",
       () => change(moment, { status: moment.status === "set aside" ? "open" : "set aside" }),
       "Set this moment aside"),
@@ -217,6 +231,12 @@ function card(moment) {
   li.append(noteLabel);
   li.addEventListener("focusin", () => { state.focused = moment; });
   return li;
+}
+
+// A toggle says to a screen reader whether it is on ("Choose this moment, pressed").
+function pressed(b, on) {
+  b.setAttribute("aria-pressed", String(on));
+  return b;
 }
 
 function button(text, action, label, kind = "") {
@@ -321,7 +341,7 @@ function timeline() {
   const every = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900].find((s) => duration / s <= room) || 1800;
   for (let t = 0; t <= duration; t += every) {
     rect({ x: x(t), y: lanes, width: 1, height: 4, fill: "#829ab1" });
-    text(clock(t).replace(/\.0$/, ""), x(t) - (t === 0 ? 0 : 10), lanes + 15);
+    if (x(t) + 24 <= width) text(clock(t).replace(/\.0$/, ""), x(t) - (t === 0 ? 0 : 10), lanes + 15);
   }
   text("Time", 4, lanes + 15);
   state.tracks.forEach((track, row) => {
@@ -485,12 +505,33 @@ function countChosen() {
   $("chosen-count").textContent = `(${n} chosen)`;
 }
 
+async function filmPicker(caseName) {
+  const response = await fetch(`/api/cases/${caseName}?token=${encodeURIComponent(TOKEN)}`);
+  if (!response.ok) return;
+  const films = (await response.json()).films.filter((f) => f.analysed);
+  if (films.length < 2) return;
+  const picker = $("film-picker");
+  const here = BASE.split("/")[4];
+  picker.replaceChildren(...films.map((f) => {
+    const option = document.createElement("option");
+    option.value = f.id;
+    option.textContent = `Film ${f.cycle}: ${f.name}`;
+    option.selected = f.id === here;
+    return option;
+  }));
+  picker.addEventListener("change", () => {
+    location.href = `/cases/${caseName}/films/${picker.value}/review/?token=${encodeURIComponent(TOKEN)}`;
+  });
+  $("other-films").hidden = false;
+}
+
 async function start() {
   if (!TOKEN) { status("Open the address vigvision printed (it holds the access key).", true); return; }
   const inApp = BASE.match(/^\/cases\/([^/]+)\/films\//);
-  if (inApp) { // opened from the app: back to the case's page
+  if (inApp) { // opened from the app: back to the case's page, or to another of its films
     $("back").href = "/?token=" + encodeURIComponent(TOKEN) + "#case=" + inApp[1];
     $("back").hidden = false;
+    filmPicker(inApp[1]).catch(() => {});
   }
   try {
     const data = await api("/api/review");
