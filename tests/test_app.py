@@ -308,7 +308,9 @@ def test_a_killed_app_loses_nothing_and_goes_on_analysing(films: Path, tmp_path:
         time.sleep(0.2)
     app.kill()
 
+    key = app.token
     app = start_app(root, films)
+    assert app.token == key  # a page left open, or a bookmark, works again
     try:
         # Every note acknowledged is there (one more, if it reached the disk before the kill).
         saved = app.get(f"{review}/api/review")["moments"][0]["note"]

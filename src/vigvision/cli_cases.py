@@ -6,6 +6,7 @@ Registered on the main ``vigvision`` command group by ``vigvision.cli``.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import sys
 from datetime import date
@@ -33,6 +34,9 @@ target_argument = click.argument("target", metavar="DIR_OR_CASE")
 film_option = click.option(
     "--film", "film_name", help="Which film of the case (the start of its name), if several."
 )
+
+# The app's usual port: one address for the guider to keep.
+APP_PORT = 8765
 
 
 def review_folder(
@@ -211,10 +215,12 @@ def review_command(
 @cli.command("app")
 @click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=0, help="Port (default: a free one)."
+    "--port",
+    type=click.IntRange(0, 65535),
+    help=f"Port (default: {APP_PORT} when free, so that the address stays the same; else any).",
 )
 @click.pass_obj
-def app_command(app: App, no_browser: bool, port: int) -> None:
+def app_command(app: App, no_browser: bool, port: int | None) -> None:
     """The guider's page for the whole work: cases and consent, goals, films of each cycle,
     their analysis, the review of each film, what grew, the letter, purge.
 
@@ -230,9 +236,17 @@ def app_command(app: App, no_browser: bool, port: int) -> None:
     root = cases_root(app.settings)
     analyses = Analyses(root, app.settings)
     resumed = analyses.resume()
-    listener = loopback_listener(port)
+    if port is None:
+        try:
+            listener = loopback_listener(APP_PORT)
+        except ConfigError:  # taken (another program, or the app already open)
+            listener = loopback_listener(0)
+    else:
+        listener = loopback_listener(port)
     port = listener.getsockname()[1]
-    token = secrets.token_urlsafe(24)
+    # The same key each time (kept in the cases' private folder): a page left open, or a
+    # bookmark, works again once the app is started again.
+    token = app_token(root)
     address = f"http://127.0.0.1:{port}/?token={token}"
     guider = GuiderApp(root, app.settings, analyses)
     server = uvicorn.Server(
@@ -252,6 +266,21 @@ def app_command(app: App, no_browser: bool, port: int) -> None:
         server.run(sockets=[listener])
     if not app.quiet:
         click.echo("The app is closed. Everything you did was saved as you did it.", err=True)
+
+
+def app_token(root: Path) -> str:
+    """The app's key, made once and kept (owner only) in the cases' root."""
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = root / ".app-token"
+    if path.is_file():
+        kept = path.read_text(encoding="utf-8").strip()
+        if len(kept) >= 32:
+            return kept
+    token = secrets.token_urlsafe(24)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as f:
+        f.write(token)
+    return token
 
 
 def _worked_on(case: Case) -> None:

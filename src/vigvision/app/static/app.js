@@ -18,7 +18,10 @@ async function api(path, body) {
   };
   const response = await fetch(withToken(path), options);
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || data.detail || response.statusText);
+  if (!response.ok) {
+    const said = data.error || data.detail || response.statusText;
+    throw new Error(said.charAt(0).toUpperCase() + said.slice(1));
+  }
   return data;
 }
 
@@ -129,11 +132,13 @@ async function refresh() {
   try {
     await showCase(state.case.name);
   } catch (error) {
+    if (!(error instanceof TypeError)) { status("Not up to date: " + error.message, true); return; }
+    // The app does not answer at all: stopped. This page comes back by itself when it is
+    // started again (the same address).
     clearInterval(state.polling);
-    status(error instanceof TypeError // the app does not answer at all
-      ? "The app has stopped. Start it again (vigvision app) and open the address it prints: " +
-        "nothing done so far is lost, and analyses go on."
-      : "Not up to date: " + error.message, true);
+    state.polling = setInterval(refresh, 3000);
+    status("The app has stopped. Start it again (vigvision app): this page comes back by " +
+      "itself, and nothing done so far is lost.", true);
   }
 }
 
