@@ -1,13 +1,16 @@
 """``suggest`` against a plain decode of every frame, and its memory, at two film lengths.
 
     uv run python benchmarks/throughput.py [--minutes 10,50] [--clip two_kitchen_side_by_side.mp4]
+                                           [--cores 1,2]
 
 For each length, a 1080p film looped from a real two-person clip of ../shared/media (packets
 copied; cached in the temp folder) is decoded whole (every frame, as fast as PyAV can) and
 then run through ``vigvision suggest`` (default settings) in a fresh folder, one after the
 other in the same run. Prints both wall times, suggest's speed as a share of the plain
 decode's and × real time, suggest's peak RSS, and how much more memory each extra minute
-of film took between the lengths.
+of film took between the lengths. With ``--cores 1,2`` each length is measured on one core,
+then on two (the decode and suggest both held to those cores, as ``taskset`` holds them),
+and the speed-up two cores give is printed.
 """
 
 from __future__ import annotations
@@ -39,12 +42,21 @@ def plain_decode_s(film: Path) -> float:
     return time.perf_counter() - started
 
 
-def suggest_s_and_peak_mb(film: Path, out: Path) -> tuple[float, float]:
+def suggest_s_and_peak_mb(
+    film: Path, out: Path, cores: set[int] | None = None
+) -> tuple[float, float]:
     command = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "vigvision", "-q"]
     command += ["suggest", str(film), "--no-case", "--out", str(out)]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        preexec_fn=None if cores is None else (lambda: os.sched_setaffinity(0, cores)),
+    )
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 2):  # 2: no moment could be suggested, still measured
         sys.exit(f"suggest failed: {done.stderr}")
@@ -57,7 +69,11 @@ def main() -> None:
     )
     parser.add_argument("--minutes", default="10,50", help="film lengths, comma-separated")
     parser.add_argument("--clip", default="two_kitchen_side_by_side.mp4")
+    parser.add_argument("--cores", help="core counts to hold each run to, e.g. 1,2")
     args = parser.parse_args()
+    if args.cores:
+        by_cores(args)
+        return
     peaks: dict[float, float] = {}
     columns = (("minutes", 8), ("decode s", 10), ("suggest s", 11), ("vs decode", 11))
     print("".join(f"{name:>{width}}" for name, width in (*columns, ("x real", 8), ("peak MB", 9))))
@@ -77,6 +93,36 @@ def main() -> None:
         short, long = lengths[0], lengths[-1]
         growth = (peaks[long] - peaks[short]) / (long - short)
         print(f"peak RSS grows by {growth:.1f} MB per extra minute ({short:g} -> {long:g} min)")
+
+
+def by_cores(args: argparse.Namespace) -> None:
+    """The same film on 1, 2... cores: how suggest and a plain decode scale with cores."""
+    everything = sorted(os.sched_getaffinity(0))
+    print(f"{'minutes':>8}{'cores':>6}{'decode s':>10}{'suggest s':>11}{'x real':>8}")
+    for minutes in [float(m) for m in args.minutes.split(",")]:
+        film = looped_film(args.clip, minutes)
+        duration = probe(film).duration_s
+        speeds: dict[int, float] = {}
+        for count in [int(c) for c in args.cores.split(",")]:
+            cores = set(everything[:count])
+            os.sched_setaffinity(0, cores)
+            try:
+                decode = plain_decode_s(film)
+            finally:
+                os.sched_setaffinity(0, set(everything))
+            with tempfile.TemporaryDirectory(prefix="vigvision-throughput-") as out:
+                seconds, _ = suggest_s_and_peak_mb(film, Path(out), cores)
+            speeds[count] = duration / seconds
+            print(
+                f"{minutes:>8g}{count:>6}{decode:>10.0f}{seconds:>11.0f}{duration / seconds:>7.1f}x"
+            )
+        counts = sorted(speeds)
+        if len(counts) >= 2:
+            low, high = counts[0], counts[-1]
+            print(
+                f"{high} cores: {speeds[high] / speeds[low]:.2f}x the speed of {low} "
+                f"({minutes:g}-min film)"
+            )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -59,8 +60,16 @@ def guarded_app(routes: Sequence[BaseRoute], token: str, port: int) -> Starlette
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    async def refused(request: Request, problem: Exception) -> Response:
+        # As the pages read every answer: an object with the one-line error.
+        status = problem.status_code if isinstance(problem, HTTPException) else 500
+        detail = problem.detail if isinstance(problem, HTTPException) else "unexpected error"
+        return JSONResponse({"error": detail}, status_code=status)
+
     return Starlette(
-        routes=list(routes), middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)]
+        routes=list(routes),
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)],
+        exception_handlers={HTTPException: refused},
     )
 
 

@@ -9,6 +9,7 @@ page (``vigvision.web``): loopback only, the token, the Host check, the CSP.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -40,6 +41,7 @@ from vigvision.cases import (
     worked_on,
 )
 from vigvision.config import Settings
+from vigvision.cycles import FilmMeasures
 from vigvision.errors import VigvisionError
 from vigvision.review.server import Review, open_review, review_routes
 from vigvision.web import guarded_app, json_body, page_and_files
@@ -126,7 +128,7 @@ def case_summary(case: Case) -> dict[str, Any]:
 
 def case_page(app: GuiderApp, case: Case) -> dict[str, Any]:
     """Everything the case's page shows: goals, films in cycle order, what grew."""
-    from vigvision.cycles import film_measures, what_grew
+    from vigvision.cycles import what_grew
     from vigvision.model import load_principles
 
     analysed = app.analysed(case)
@@ -154,7 +156,7 @@ def case_page(app: GuiderApp, case: Case) -> dict[str, Any]:
                 roles_known=not any(p.startswith("person ") for p in pairs),
                 people=_people(folder),
             )
-            measures.append(film_measures(case.cycle_of(path), Path(path).name, folder))
+            measures.append(_measures(case.cycle_of(path), Path(path).name, folder))
         films.append(entry)
     films.sort(key=lambda f: (f["cycle"], f["order"]))
     measures.sort(key=lambda m: m.cycle)
@@ -167,6 +169,20 @@ def case_page(app: GuiderApp, case: Case) -> dict[str, Any]:
         "growth": what_grew(measures),
         "letter": (case.folder / LETTER).is_file(),
     }
+
+
+def _measures(cycle: int, name: str, folder: Path) -> FilmMeasures:
+    """A film's measures, read again only when its suggestions change: the page asks every
+    second while a film is analysed, and reading a long film's cues.csv takes a while."""
+    made = (folder / "candidates.json").stat().st_mtime_ns
+    return _measures_of(cycle, name, folder, made)
+
+
+@functools.lru_cache(maxsize=64)
+def _measures_of(cycle: int, name: str, folder: Path, made: int) -> FilmMeasures:
+    from vigvision.cycles import film_measures
+
+    return film_measures(cycle, name, folder)
 
 
 def _people(folder: Path) -> list[dict[str, Any]]:
