@@ -428,3 +428,20 @@ def test_a_guider_walks_the_whole_work_in_the_browser(
         browser.close()
     assert errors == []
     assert not (app.root / "family-09").exists()
+
+
+def test_the_chooser_never_offers_what_vigvision_made(tmp_path: Path) -> None:
+    from vigvision.app.chooser import OutsideError, chosen_film, listing
+
+    home = tmp_path / "home"
+    cases = home / "vigvision-cases"
+    (cases / "family-07" / "films" / "visit-1a2b").mkdir(parents=True)
+    clip = cases / "family-07" / "films" / "visit-1a2b" / "moment-1.mp4"
+    clip.write_bytes(b"")
+    (home / "Videos").mkdir()
+    found = listing(home, (home,), away=(cases,))
+    assert found.folders == ["Videos"]
+    with pytest.raises(OutsideError, match="keeps the cases"):
+        listing(cases / "family-07", (home,), away=(cases,))
+    with pytest.raises(OutsideError):
+        chosen_film(clip, (home,), away=(cases,))

@@ -30,9 +30,12 @@ class OutsideError(ValueError):
     """A path outside the allowed folders (or not a folder or film there)."""
 
 
-def inside(path: Path, roots: tuple[Path, ...]) -> Path:
-    """``path`` with its links followed, if it lies in one of ``roots`` and is not hidden."""
+def inside(path: Path, roots: tuple[Path, ...], away: tuple[Path, ...] = ()) -> Path:
+    """``path`` with its links followed, if it lies in one of ``roots``, is not hidden and
+    is not in one of the ``away`` folders (the cases: what vigvision made is no film)."""
     resolved = path.expanduser().resolve()
+    if any(resolved == a or a in resolved.parents for a in away):
+        raise OutsideError("that is where vigvision keeps the cases, not films")
     for root in roots:
         if resolved == root or root in resolved.parents:
             if any(part.startswith(".") for part in resolved.relative_to(root).parts):
@@ -58,9 +61,9 @@ class Listing:
         }
 
 
-def listing(folder: Path, roots: tuple[Path, ...]) -> Listing:
+def listing(folder: Path, roots: tuple[Path, ...], away: tuple[Path, ...] = ()) -> Listing:
     """The folders and films in ``folder`` (which must be inside ``roots``)."""
-    here = inside(folder, roots)
+    here = inside(folder, roots, away)
     if not here.is_dir():
         raise OutsideError("that is not a folder")
     folders: list[str] = []
@@ -74,7 +77,8 @@ def listing(folder: Path, roots: tuple[Path, ...]) -> Listing:
             continue
         try:
             if entry.is_dir():
-                folders.append(entry.name)
+                if Path(entry.path).resolve() not in away:
+                    folders.append(entry.name)
             elif entry.is_file() and Path(entry.name).suffix.lower() in FILM_SUFFIXES:
                 films.append({"name": entry.name, "size_bytes": entry.stat().st_size})
         except OSError:
@@ -87,9 +91,9 @@ def listing(folder: Path, roots: tuple[Path, ...]) -> Listing:
     return Listing(here, up, folders, films)
 
 
-def chosen_film(path: Path, roots: tuple[Path, ...]) -> Path:
+def chosen_film(path: Path, roots: tuple[Path, ...], away: tuple[Path, ...] = ()) -> Path:
     """A film the guider picked: inside the allowed folders, and a film by its name."""
-    film = inside(path, roots)
+    film = inside(path, roots, away)
     if not film.is_file() or film.suffix.lower() not in FILM_SUFFIXES:
         raise OutsideError("that is not a film vigvision reads")
     return film

@@ -199,6 +199,7 @@ def _people(folder: Path) -> list[dict[str, Any]]:
 
 def make_app(app: GuiderApp, token: str, port: int) -> Starlette:
     roots = allowed_roots(app.settings.app.film_folders)
+    away = (app.root.expanduser().resolve(),)
 
     async def cases(request: Request) -> Response:
         if request.method == "GET":
@@ -242,7 +243,7 @@ def make_app(app: GuiderApp, token: str, port: int) -> Starlette:
             return JSONResponse({"error": "no folder to choose films from"}, status_code=404)
         asked = request.query_params.get("folder")
         try:
-            found = listing(Path(asked) if asked else roots[0], roots)
+            found = listing(Path(asked) if asked else roots[0], roots, away)
         except OutsideError as problem:
             return JSONResponse({"error": str(problem)}, status_code=403)
         return JSONResponse({**found.to_json(), "roots": [str(r) for r in roots]})
@@ -252,7 +253,7 @@ def make_app(app: GuiderApp, token: str, port: int) -> Starlette:
         if isinstance(body, Response):
             return body
         try:
-            film = chosen_film(Path(str(body.get("path", ""))), roots)
+            film = chosen_film(Path(str(body.get("path", ""))), roots, away)
             cycle = int(body.get("cycle", 1))
         except OutsideError as problem:
             return JSONResponse({"error": str(problem)}, status_code=403)
