@@ -49,25 +49,13 @@ def write_letter(
         ", ".join(html.escape(g) for g in goals) if goals else "[the goals we agreed together]"
     )
     moments_html = "\n".join(parts) or "<p>[Choose moments on the review page first.]</p>"
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Our shared review</title><style>{_STYLE}</style></head>
-<body><main contenteditable="true">
-<p class="hint">A draft for you to edit: click anywhere to change the words, then print to
-PDF. Your changes stay only while this page is open (reloading it brings the draft back), so
-print it when you are done. Nothing here leaves this computer.</p>
-<h1>Our shared review</h1>
-<p class="when">{today:%d %B %Y}</p>
-<p>Thank you for watching the film with me. We looked at moments where things went well
-between you, and at what you did that helped.</p>
+    body = f"""<p>Thank you for watching the film with me. We looked at moments where things
+went well between you, and at what you did that helped.</p>
 <p>Your goals: {goal_text}.</p>
 {moments_html}
 <h2>Looking ahead</h2>
-<p>[What you would like to do more of, in your words.]</p>
-</main></body></html>
-"""
-    target.parent.mkdir(mode=0o700, exist_ok=True)
-    return atomic_write(target, lambda path: path.write_text(page, encoding="utf-8"))
+<p>[What you would like to do more of, in your words.]</p>"""
+    return _write_page(target, "Our shared review", today, body)
 
 
 def write_case_letter(
@@ -96,21 +84,27 @@ def write_case_letter(
             sections.append(f"<h2>Film {cycle}</h2>\n" + "\n".join(parts))
     words = html.escape(goals_in_words) if goals_in_words else "[your goals, in your words]"
     named = f" ({', '.join(html.escape(g) for g in goals)})" if goals else ""
+    body = f"""<p>Thank you for filming with me and for watching the films together. Here are
+the moments we chose, film by film, and what we saw you do that helped.</p>
+<p>What you wanted from our work: {words}{named}.</p>
+{chr(10).join(sections)}
+<h2>Looking ahead</h2>
+<p>[What you would like to go on doing, in your words.]</p>"""
+    return _write_page(target, "Our work together", today, body)
+
+
+def _write_page(target: Path, title: str, today: date, body: str) -> Path:
+    """A letter's page: editable, printable, with everything inside it."""
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Our work together</title><style>{_STYLE}</style></head>
+<title>{title}</title><style>{_STYLE}</style></head>
 <body><main contenteditable="true">
 <p class="hint">A draft for you to edit: click anywhere to change the words, then print to
 PDF. Your changes stay only while this page is open (reloading it brings the draft back), so
 print it when you are done. Nothing here leaves this computer.</p>
-<h1>Our work together</h1>
+<h1>{title}</h1>
 <p class="when">{today:%d %B %Y}</p>
-<p>Thank you for filming with me and for watching the films together. Here are the moments
-we chose, film by film, and what we saw you do that helped.</p>
-<p>What you wanted from our work: {words}{named}.</p>
-{chr(10).join(sections)}
-<h2>Looking ahead</h2>
-<p>[What you would like to go on doing, in your words.]</p>
+{body}
 </main></body></html>
 """
     target.parent.mkdir(mode=0o700, exist_ok=True)
