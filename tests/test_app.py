@@ -324,6 +324,12 @@ def test_a_killed_app_loses_nothing_and_goes_on_analysing(films: Path, tmp_path:
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The visible controls of a page that a screen reader could only call "button" or "edit".
+UNNAMED_CONTROLS = """[...document.querySelectorAll("button, input, select, textarea, a[href]")]
+  .filter((c) => c.offsetParent !== null)
+  .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute("aria-label")
+                 && !c.textContent.trim() && c.type !== "hidden")
+  .map((c) => c.outerHTML.slice(0, 80))"""
 
 
 @pytest.mark.skipif(
@@ -397,12 +403,16 @@ def test_a_guider_walks_the_whole_work_in_the_browser(
                 cards.nth(index).get_by_role("button", name="Choose this moment").click()
                 cards.nth(index).locator("textarea").fill(f"You wait for her (film {cycle})")
             expect(page.locator("#status")).to_have_text("All changes saved", timeout=10000)
+            assert page.evaluate(UNNAMED_CONTROLS) == []
             if cycle == 1:
                 page.screenshot(path=str(shots / "review-in-app-1280x800.png"))
             page.get_by_role("link", name="← The case").click()
             expect(page.get_by_role("heading", name="Case family-09")).to_be_visible()
         expect(page.get_by_text("3 chosen")).to_have_count(2)
 
+        # Every control is named for a screen reader (its label, its words or aria-label).
+        unnamed = page.evaluate(UNNAMED_CONTROLS)
+        assert unnamed == [], unnamed
         # What grew from the first film to the second, in strengths-based words.
         expect(page.locator("#growth li").first).to_contain_text("More turns passing between you")
         page.screenshot(path=str(shots / "case-1280x800.png"), full_page=True)
