@@ -1,6 +1,7 @@
 """Does ``suggest`` find the moments that go well, whole, with true words? Several films.
 
     uv run python benchmarks/suggest.py [--films far-phone,zoomed-home,small-meeting,group]
+                                        [--glance both|on|off] [--share 0.4]
 
 Composes 5-minute 1080p films from ../shared/media (cached in the temp folder) that differ in
 sound and framing, each of 20 s stretches: five *positives* (two people seated facing each
@@ -422,6 +423,9 @@ def iou(candidate: dict[str, Any], positive: Segment) -> float:
     return overlap(Segment(candidate["start_s"], candidate["end_s"]), positive)
 
 
+SHARE = 1.0  # perception.closely_share of the glance-first runs (--share)
+
+
 def run(film: Path, out: Path, *extra: str, glance: bool = True) -> tuple[float, float]:
     """Seconds and peak memory (MB) of one ``vigvision suggest`` run."""
     command = [
@@ -430,9 +434,11 @@ def run(film: Path, out: Path, *extra: str, glance: bool = True) -> tuple[float,
         "%M",
         sys.executable,
         "-m",
-        "vigvision.cli",
+        "vigvision",
         "--set",
         f"perception.glance_first={str(glance).lower()}",
+        "--set",
+        f"perception.closely_share={SHARE if glance else 1.0}",
         "suggest",
         str(film),
         "--no-case",
@@ -568,7 +574,16 @@ def main() -> None:
         help="watch closely only where two people are seen at a glance (on), the whole film "
         "(off), or each film both ways, one after the other (both: the default)",
     )
+    parser.add_argument(
+        "--share",
+        type=float,
+        default=1.0,
+        help="with the glance: watch closely only this share of each film, around what a "
+        "first look ranks best (perception.closely_share; 1: wherever someone is in view)",
+    )
     args = parser.parse_args()
+    global SHARE
+    SHARE = args.share
     ways = {"both": (False, True), "on": (True,), "off": (False,)}[args.glance]
     duration = len(SCRIPT) * STRETCH_S
     print(

@@ -1,7 +1,7 @@
 """``suggest`` against a plain decode of every frame, and its memory, at two film lengths.
 
     uv run python benchmarks/throughput.py [--minutes 10,50] [--clip two_kitchen_side_by_side.mp4]
-                                           [--cores 1,2]
+                                           [--cores 1,2] [--share 0.4]
 
 For each length, a 1080p film looped from a real two-person clip of ../shared/media (packets
 copied; cached in the temp folder) is decoded whole (every frame, as fast as PyAV can) and
@@ -43,9 +43,11 @@ def plain_decode_s(film: Path) -> float:
 
 
 def suggest_s_and_peak_mb(
-    film: Path, out: Path, cores: set[int] | None = None
+    film: Path, out: Path, cores: set[int] | None = None, share: float | None = None
 ) -> tuple[float, float]:
     command = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "vigvision", "-q"]
+    if share is not None:
+        command += ["--set", f"perception.closely_share={share}"]
     command += ["suggest", str(film), "--no-case", "--out", str(out)]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
@@ -70,6 +72,12 @@ def main() -> None:
     parser.add_argument("--minutes", default="10,50", help="film lengths, comma-separated")
     parser.add_argument("--clip", default="two_kitchen_side_by_side.mp4")
     parser.add_argument("--cores", help="core counts to hold each run to, e.g. 1,2")
+    parser.add_argument(
+        "--share",
+        type=float,
+        help="perception.closely_share for suggest: watch closely only that share of the "
+        "film, around what a first look ranks best (the default setting when not given)",
+    )
     args = parser.parse_args()
     if args.cores:
         by_cores(args)
@@ -82,7 +90,7 @@ def main() -> None:
         duration = probe(film).duration_s
         decode = plain_decode_s(film)
         with tempfile.TemporaryDirectory(prefix="vigvision-throughput-") as out:
-            seconds, peak = suggest_s_and_peak_mb(film, Path(out))
+            seconds, peak = suggest_s_and_peak_mb(film, Path(out), share=args.share)
         peaks[minutes] = peak
         print(
             f"{minutes:>8g}{decode:>10.0f}{seconds:>11.0f}{decode / seconds:>10.2f}x"
@@ -111,7 +119,7 @@ def by_cores(args: argparse.Namespace) -> None:
             finally:
                 os.sched_setaffinity(0, set(everything))
             with tempfile.TemporaryDirectory(prefix="vigvision-throughput-") as out:
-                seconds, _ = suggest_s_and_peak_mb(film, Path(out), cores)
+                seconds, _ = suggest_s_and_peak_mb(film, Path(out), cores, args.share)
             speeds[count] = duration / seconds
             print(
                 f"{minutes:>8g}{count:>6}{decode:>10.0f}{seconds:>11.0f}{duration / seconds:>7.1f}x"

@@ -80,15 +80,23 @@ def conversation_in_a_row(
     talks: list[Talk],
     target: Path,
     hold_at_s: tuple[float, ...] | None = None,
+    key_frame_every: int | None = None,
 ) -> list[tuple[float, float, int]]:
     """Clips side by side (``Talk.who`` counts from the left), each moving and heard while
-    it talks and held still otherwise; returns who talked when: (start, end, who)."""
+    it talks and held still otherwise; returns who talked when: (start, end, who).
+    ``key_frame_every``: frames between key frames (the encoder's own choice when None)."""
     hold = hold_at_s or (0.0,) * len(clips)
     first = clips[0]
     side = first.frames[0].shape[0]
     truth = []
+    options = {"g": str(key_frame_every)} if key_frame_every else None
     with FilmWriter(
-        target, width=len(clips) * side, height=side, fps=first.fps, audio_rate=16000
+        target,
+        width=len(clips) * side,
+        height=side,
+        fps=first.fps,
+        audio_rate=16000,
+        options=options,
     ) as film:
         t = 0.0
         for talk in talks:

@@ -1,17 +1,21 @@
 """A glance at the key frames first: stretches where nobody is in view are not watched
-closely, and the rest is watched as if there had been no glance."""
+closely, and the rest is watched as if there had been no glance; ``suggest`` watches
+closely only around what the first look ranks best."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from tests.compose import load_clip
+from tests.compose import TAKING_TURNS, Talk, conversation_in_a_row, load_clip
 from vigvision.config import load_settings
-from vigvision.film import FilmWriter
-from vigvision.glance import closely_share
+from vigvision.film import FilmWriter, probe
+from vigvision.glance import MORE_ELSEWHERE, closely_share
+from vigvision.observations import Observations
 from vigvision.observe import observe_film
+from vigvision.pipeline import suggest_film
 
 EMPTY_FROM_S, EMPTY_TO_S = 6.0, 22.0
 
@@ -52,3 +56,41 @@ def test_only_the_stretch_with_nobody_in_view_is_glanced_at(media: Path, tmp_pat
             during = table["t"][(table["t"] >= start) & (table["t"] < end)]
             frames_with_two = np.unique(during, return_counts=True)[1] >= 2
             assert frames_with_two.mean() >= 0.8
+
+
+def test_suggest_watches_closely_around_what_a_first_look_ranks_best(
+    media: Path, tmp_path: Path
+) -> None:
+    # Both are in view throughout: first they take turns, then the adult talks on alone.
+    adult = load_clip(media / "adult_talking_head_2.mp4")
+    child = load_clip(media / "child_face_closeup.mp4")
+    monologue = [Talk(who=0, clip_start_s=0.0, duration_s=6.0)] * 5
+    film = tmp_path / "turns_then_monologue.mp4"
+    truth = conversation_in_a_row(
+        [adult, child], [*TAKING_TURNS, *monologue], film, key_frame_every=50
+    )
+    turns_end_s = truth[len(TAKING_TURNS) - 1][1]
+    settings = load_settings().with_overrides(
+        {"perception.closely_share": 0.4, "perception.closely_all_below_s": 0}
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    run = suggest_film(probe(film), settings, out)
+
+    assert 0.3 <= closely_share(run.watched) <= 0.6
+    glanced = [s for s in run.watched if not s.closely]
+    assert glanced and all(s.because == MORE_ELSEWHERE for s in glanced)
+    # The turns are watched closely, and the best candidate is among them.
+    closely = [s for s in run.watched if s.closely]
+    assert sum(
+        min(s.end_s, turns_end_s) - s.start_s for s in closely if s.start_s < turns_end_s
+    ) >= (0.8 * turns_end_s)
+    best = run.suggestions.candidates[0]
+    assert (best.start_s + best.end_s) / 2 < turns_end_s
+    # What people.json says of each stretch.
+    saved = json.loads((out / "people.json").read_text())["watched"]
+    assert {w["because"] for w in saved if w["watched"] == "glanced at"} == {MORE_ELSEWHERE}
+    # No row of observations.csv comes from where the film was only glanced at.
+    rows_t = Observations.from_csv(out / "observations.csv")["t"]
+    inside = [any(s.start_s - 0.2 <= t <= s.end_s + 0.2 for s in closely) for t in rows_t]
+    assert len(rows_t) and all(inside)

@@ -2,21 +2,32 @@
 
 A key frame decodes on its own, without the frames before it, so looking at the key frames
 alone costs a small part of decoding the film. At each one (at most one every
-``glance_every_s``) the faces are counted, and a body with no face beside a single face, as
-when watching closely. A stretch between two glances that both saw fewer than
-``glance_min_people`` (by default: nobody in view) is not watched closely; every other
-stretch is, at the full analysis rate.
-A gap between glances longer than ``glance_max_gap_s`` is always watched closely: people
-could come and go unseen in it.
+``glance_every_s``) the faces are found and measured, and a body with no face beside a
+single face is looked for, as when watching closely (``observe.first_look``).
+
+- A stretch between two glances that both saw fewer than ``glance_min_people`` (by
+  default: nobody in view) is not watched closely (``plan_watching``). A gap between
+  glances longer than ``glance_max_gap_s`` is always watched: people could come and go
+  unseen in it.
+- ``suggest`` goes further (``closely_where``): what the glances saw, held until the next
+  one (``held``), and the whole sound track are ranked as ``suggest`` ranks a close watch;
+  only the stretches around the best of those moments, about ``closely_share`` of the
+  film, are watched closely, at the full analysis rate. Decoding every frame costs more
+  than anything else, so this is what makes ``suggest`` quicker than a plain decode.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pyannote.core import Segment
 
 from vigvision.config import Settings
 from vigvision.errors import FilmError
@@ -32,6 +43,11 @@ class Glance:
     people: int
 
 
+# Why a stretch was only glanced at.
+FEW_IN_VIEW = "too few people in view"
+MORE_ELSEWHERE = "the first look found more elsewhere"
+
+
 @dataclass(frozen=True)
 class Stretch:
     """A part of the film, watched closely (every analysed frame) or only glanced at."""
@@ -39,21 +55,28 @@ class Stretch:
     start_s: float
     end_s: float
     closely: bool
+    because: str = ""
+    """Why it was only glanced at: ``FEW_IN_VIEW`` or ``MORE_ELSEWHERE``."""
 
     @property
     def seconds(self) -> float:
         return self.end_s - self.start_s
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "start_s": round(self.start_s, 3),
             "end_s": round(self.end_s, 3),
             "watched": "closely" if self.closely else "glanced at",
         }
+        if not self.closely:
+            out["because"] = self.because or FEW_IN_VIEW
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Stretch:
-        return cls(float(data["start_s"]), float(data["end_s"]), data["watched"] == "closely")
+        closely = data["watched"] == "closely"
+        because = "" if closely else str(data.get("because", FEW_IN_VIEW))
+        return cls(float(data["start_s"]), float(data["end_s"]), closely, because)
 
 
 def everywhere(duration_s: float) -> tuple[Stretch, ...]:
@@ -88,15 +111,19 @@ def plan_watching(
     pieces: list[Stretch] = []
     first, last = times[0], times[-1]
     if first > 0:
-        pieces.append(Stretch(0.0, first, not (few[0] and first <= max_gap_s)))
+        pieces.append(_seen_or_few(0.0, first, not (few[0] and first <= max_gap_s)))
     for i in range(len(times) - 1):
         start, end = times[i], times[i + 1]
         skip = few[i] and few[i + 1] and end - start <= max_gap_s
-        pieces.append(Stretch(start, end, not skip))
+        pieces.append(_seen_or_few(start, end, not skip))
     if last < duration_s:
         near = duration_s - last <= max_gap_s
-        pieces.append(Stretch(last, float(duration_s), not (few[-1] and near)))
+        pieces.append(_seen_or_few(last, float(duration_s), not (few[-1] and near)))
     return _joined(pieces)
+
+
+def _seen_or_few(start_s: float, end_s: float, closely: bool) -> Stretch:
+    return Stretch(start_s, end_s, closely, "" if closely else FEW_IN_VIEW)
 
 
 def _joined(pieces: Iterable[Stretch]) -> tuple[Stretch, ...]:
@@ -104,17 +131,150 @@ def _joined(pieces: Iterable[Stretch]) -> tuple[Stretch, ...]:
     for piece in pieces:
         if piece.seconds <= 0:
             continue
-        if out and out[-1].closely == piece.closely:
-            out[-1] = Stretch(out[-1].start_s, piece.end_s, piece.closely)
+        last = out[-1] if out else None
+        if last is not None and (last.closely, last.because) == (piece.closely, piece.because):
+            out[-1] = replace(last, end_s=piece.end_s)
         else:
             out.append(piece)
     return tuple(out)
+
+
+def closely_where(
+    promising: Iterable[Segment],
+    seen: Sequence[Stretch],
+    duration_s: float,
+    *,
+    share: float,
+    pad_s: float,
+) -> tuple[Stretch, ...]:
+    """The plan ``seen`` (where enough people are in view) cut down to about ``share`` of
+    the film: the stretches around the most promising moments first (``promising``, best
+    first, each widened by ``pad_s`` on both sides), until they fill it. Gaps between them
+    shorter than two pads are watched too: seeking back to a key frame would cost as much.
+
+    >>> seen = [Stretch(0, 60, True), Stretch(60, 100, False, FEW_IN_VIEW)]
+    >>> plan = closely_where([Segment(30, 40), Segment(5, 10), Segment(50, 55)], seen, 100,
+    ...                      share=0.2, pad_s=2)
+    >>> [(s.start_s, s.end_s, s.closely) for s in plan]
+    [(0.0, 3.0, False), (3.0, 12.0, True), (12.0, 28.0, False), (28.0, 42.0, True), \
+(42.0, 60.0, False), (60.0, 100.0, False)]
+    >>> [s.because for s in plan if not s.closely] == [MORE_ELSEWHERE] * 3 + [FEW_IN_VIEW]
+    True
+    """
+    allowed = [(s.start_s, s.end_s) for s in seen if s.closely]
+    budget = share * duration_s
+    chosen: list[tuple[float, float]] = []
+    for moment in promising:
+        if _length(chosen) >= budget:
+            break
+        start, end = moment.start - pad_s, moment.end + pad_s
+        for low, high in allowed:
+            if start < high and low < end:
+                chosen = _union(chosen, (max(low, start), min(high, end)), join_below=2 * pad_s)
+    pieces: list[Stretch] = []
+    for stretch in seen:
+        if not stretch.closely:
+            pieces.append(stretch)
+            continue
+        at = stretch.start_s
+        for low, high in chosen:
+            if high <= stretch.start_s or low >= stretch.end_s:
+                continue
+            low, high = max(low, stretch.start_s), min(high, stretch.end_s)
+            pieces.append(Stretch(at, low, False, MORE_ELSEWHERE))
+            pieces.append(Stretch(low, high, True))
+            at = high
+        pieces.append(Stretch(at, stretch.end_s, False, MORE_ELSEWHERE))
+    return _joined(Stretch(float(p.start_s), float(p.end_s), p.closely, p.because) for p in pieces)
+
+
+def watched_through(
+    starts: NDArray[np.float64], length_s: float, stretches: Sequence[Stretch]
+) -> NDArray[np.bool_]:
+    """Which windows (``starts``, each ``length_s`` long) touch no stretch left unwatched
+    because the first look found more elsewhere (people were in view there).
+
+    >>> plan = [Stretch(0, 10, True), Stretch(10, 20, False, MORE_ELSEWHERE)]
+    >>> watched_through(np.array([0.0, 6.0, 7.0]), 4.0, plan).tolist()
+    [True, True, False]
+    """
+    ok = np.ones(len(starts), dtype=bool)
+    for s in stretches:
+        if not s.closely and s.because == MORE_ELSEWHERE:
+            ok &= (starts + length_s <= s.start_s + 1e-6) | (starts >= s.end_s - 1e-6)
+    return ok
+
+
+def _length(pieces: list[tuple[float, float]]) -> float:
+    return sum(high - low for low, high in pieces)
+
+
+def _union(
+    pieces: list[tuple[float, float]], new: tuple[float, float], join_below: float
+) -> list[tuple[float, float]]:
+    """Disjoint pieces in time order, with ``new`` added; pieces closer than ``join_below``
+    become one."""
+    out: list[tuple[float, float]] = []
+    low, high = new
+    for a, b in pieces:
+        if b + join_below < low or high + join_below < a:
+            out.append((a, b))
+        else:
+            low, high = min(low, a), max(high, b)
+    out.append((low, high))
+    return sorted(out)
 
 
 def closely_share(stretches: Sequence[Stretch]) -> float:
     """Share of the film (0-1) watched closely."""
     total = sum(s.seconds for s in stretches)
     return sum(s.seconds for s in stretches if s.closely) / total if total else 0.0
+
+
+# What a key frame shows is taken to hold until halfway to the next one, at most this
+# long; what changes from one frame to the next (movement, a mouth opening) is not known
+# from a glance, and stays unobserved.
+_CHANGING = ("motion", "hand_motion", "mouth_open", "nod_speed", "shake_speed")
+
+
+def held(
+    rows: Sequence[Mapping[str, Any]], *, step_s: float, max_hold_s: float
+) -> list[dict[str, Any]]:
+    """The rows seen at the glances, repeated at every instant of the analysis grid
+    (``step_s``) up to halfway to the glances before and after (at most ``max_hold_s``
+    away): a first look that the cues and the ranking read like a close watch.
+
+    >>> rows = [{"t": 0.0, "person": 1, "smile": 0.5, "motion": 0.1}, {"t": 1.0, "person": 1}]
+    >>> [(r["t"], r.get("smile"), "motion" in r) for r in held(rows, step_s=0.25,
+    ...                                                        max_hold_s=0.5)]
+    [(0.0, 0.5, False), (0.25, 0.5, False), (0.5, None, False), (0.75, None, False), \
+(1.0, None, False), (1.25, None, False)]
+    """
+    by_time: dict[float, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        by_time.setdefault(float(row["t"]), []).append(row)
+    times = sorted(by_time)
+    out: list[dict[str, Any]] = []
+    for i, t in enumerate(times):
+        before = (times[i - 1] + t) / 2 if i else t - max_hold_s
+        after = (t + times[i + 1]) / 2 if i + 1 < len(times) else t + max_hold_s
+        first = math.ceil(max(0.0, before, t - max_hold_s) / step_s - 1e-9)
+        last = math.ceil(min(after, t + max_hold_s) / step_s - 1e-9)
+        for k in range(first, last):
+            for row in by_time[t]:
+                kept = {name: v for name, v in row.items() if name not in _CHANGING}
+                out.append({**kept, "t": round(k * step_s, 6)})
+    return out
+
+
+def in_view(
+    glances: Sequence[Glance], duration_s: float, settings: Settings
+) -> tuple[Stretch, ...]:
+    """The stretches with enough people in view at the glances to be watched closely."""
+    p = settings.perception
+    return plan_watching(
+        glances, duration_s, min_people=p.glance_min_people, max_gap_s=p.glance_max_gap_s
+    )
 
 
 def glance_at_film(

@@ -26,8 +26,9 @@ from numpy.typing import NDArray
 
 from vigvision import resume
 from vigvision.config import Settings
+from vigvision.errors import FilmError
 from vigvision.film import FilmInfo, FrameReader, probe
-from vigvision.glance import Stretch, everywhere, glance_at_film, plan_watching
+from vigvision.glance import Glance, Stretch, everywhere, glance_at_film, held, in_view
 from vigvision.observations import Observations, add_head_motion
 from vigvision.perception.bodies import (
     BodyFollower,
@@ -164,11 +165,14 @@ def observe_film(
     info: FilmInfo | None = None,
     resume_from: Path | None = None,
     glance_first: bool = False,
+    plan: Callable[[], tuple[Stretch, ...]] | None = None,
 ) -> Observed:
     """Observe every analysed frame of a film; the result is ready to save.
 
     ``glance_first``: glance at the key frames first and watch closely only where enough
     people are in view for a moment (see ``glance``); otherwise the whole film is watched.
+    ``plan``: which stretches to watch closely, made when the watching starts (not when
+    it continues a stopped run: the plan of that run holds); it overrides ``glance_first``.
     ``resume_from``: a file where the work so far is saved every ``save_every_s`` of film;
     a run stopped on the way (killed, a power cut) continues from there the next time.
     """
@@ -180,20 +184,16 @@ def observe_film(
         saved = resume.kept(resume_from, info.sha256, settings, _WATCHING_SETTINGS)
     if saved is not None:
         start_s, grid_from, index = watcher.restore(saved)
-        plan: tuple[Stretch, ...] = saved["plan"]
+        watching: tuple[Stretch, ...] = saved["plan"]
         from vigvision.export.report import clock
 
         log.warning("continuing from %s, where the last run on this film stopped", clock(start_s))
+    elif plan is not None:
+        watching = plan()
     elif glance_first and info.duration_s > 0:
-        p = settings.perception
-        plan = plan_watching(
-            glance_at_film(path, settings),
-            info.duration_s,
-            min_people=p.glance_min_people,
-            max_gap_s=p.glance_max_gap_s,
-        )
+        watching = in_view(glance_at_film(path, settings), info.duration_s, settings)
     else:
-        plan = everywhere(info.duration_s)
+        watching = everywhere(info.duration_s)
     fps = settings.film.analysis_fps
     # Saves fall on the same instants whether a run started at the beginning or continued,
     # and at each the models start afresh (their memory of the frames before is not saved):
@@ -202,7 +202,7 @@ def observe_film(
     next_save = (math.floor(start_s / save_every) + 1) * save_every
     damaged_from_s: float | None = None
     try:
-        for stretch in plan:
+        for stretch in watching:
             if not stretch.closely or stretch.end_s <= start_s:
                 continue
             if stretch.start_s > start_s:
@@ -221,7 +221,7 @@ def observe_film(
                     progress(frame.t)
                 if frame.t >= next_save:
                     if resume_from is not None and not keep_landmarks:
-                        state = {**watcher.state(frame.t, index), "plan": plan}
+                        state = {**watcher.state(frame.t, index), "plan": watching}
                         resume.keep(resume_from, info.sha256, settings, _WATCHING_SETTINGS, state)
                     watcher.start_models_afresh()
                     next_save = (math.floor(frame.t / save_every) + 1) * save_every
@@ -241,8 +241,68 @@ def observe_film(
         frames_analysed=watcher.frames,
         damaged_from_s=damaged_from_s,
         landmarks=landmarks,
-        watched=plan,
+        watched=watching,
     )
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """The film's key frames, each watched as closely as any frame (as after a cut)."""
+
+    glances: list[Glance]
+    rows: list[dict[str, Any]]
+    """What was seen at each glance: rows as ``observations.csv`` has them."""
+
+    def observed(self, info: FilmInfo, settings: Settings) -> Observed:
+        """What was seen at the glances, held until halfway to the next one, read as if
+        the film had been watched at the analysis rate (nothing that moves is known)."""
+        fps = settings.film.analysis_fps or 5.0
+        glances_of: dict[int, int] = {}
+        for row in self.rows:
+            glances_of[row["person"]] = glances_of.get(row["person"], 0) + 1
+        # Seen at one glance only: as likely a false detection as a person.
+        rows = [row for row in self.rows if glances_of[row["person"]] >= 2]
+        table = Observations.from_rows(
+            held(rows, step_s=1 / fps, max_hold_s=settings.perception.glance_max_gap_s / 2)
+        )
+        people = guess_roles(summarise(table, settings.roles), settings.roles)
+        return Observed(
+            info=info,
+            observations=label_rows(table, people),
+            people=people,
+            frames_analysed=len(self.glances),
+            damaged_from_s=None,
+            landmarks=None,
+            watched=everywhere(info.duration_s),
+        )
+
+
+def first_look(
+    path: Path, settings: Settings, progress: Callable[[float], None] | None = None
+) -> FirstLook:
+    """Watch the film's key frames, at most one every ``glance_every_s``: each is searched
+    for faces (and a body beside a single face) and the faces are measured as in a close
+    watch, as after a cut (key frames decode on their own, so this costs a small part of
+    decoding the film)."""
+    # Without the pose of those seen by their face: it costs as much as the rest of a
+    # glance, and what it adds (torso, hands) matters less than faces and turns here.
+    watcher = _Watcher(settings, keep_landmarks=False, read_bodies=False)
+    reader = FrameReader.from_settings(path, settings.film)
+    glances: list[Glance] = []
+    try:
+        for index, frame in enumerate(reader.key_frames(settings.perception.glance_every_s)):
+            watcher.jump(frame.t)
+            before = len(watcher.rows)
+            watcher.look(index, frame.t, frame.image)
+            glances.append(Glance(frame.t, len(watcher.rows) - before))
+            if progress is not None:
+                progress(frame.t)
+    except FilmError as error:
+        # The close watching meets the same damage and says so; up to it, the glances hold.
+        log.debug("the first look stopped: %s", error)
+    finally:
+        watcher.close()
+    return FirstLook(glances, watcher.rows)
 
 
 # The settings a saved piece of watching must have been made with to be continued.
@@ -268,8 +328,9 @@ def _placed(
 class _Watcher:
     """The per-frame work: follow, search, measure, and collect rows."""
 
-    def __init__(self, settings: Settings, keep_landmarks: bool) -> None:
+    def __init__(self, settings: Settings, keep_landmarks: bool, read_bodies: bool = True) -> None:
         self.settings = settings
+        self.read_bodies = read_bodies
         self.perception = settings.perception
         self.tracker = PersonTracker(settings.tracking)
         self.finder = FaceFinder(settings.perception)
@@ -542,7 +603,7 @@ class _Watcher:
         self, person_id: int, t: float, image: NDArray[Any], face: FaceReading
     ) -> BodyReading | None:
         """A body reading every ``body_every_s`` per person: bodies change slowly."""
-        if t < self.next_body.get(person_id, 0.0):
+        if not self.read_bodies or t < self.next_body.get(person_id, 0.0):
             return None
         body = self.bodies.measure(image, face.box)
         if body is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,18 +83,35 @@ def _reporter(
     return report
 
 
+@dataclass(frozen=True)
+class Focus:
+    """How ``suggest`` will rank the film: its first look ranks the same way, to know
+    where to watch closely."""
+
+    model: Path | None = None
+    goals: tuple[str, ...] = ()
+    profile: str | None = None
+
+
 def watch_and_listen(
     info: FilmInfo,
     settings: Settings,
     folder: Path,
     *,
     adult: str | None = None,
+    focus: Focus | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     timings: Timings | None = None,
 ) -> tuple[Observed, Speech]:
     """Observations and speech of the film, each reused when ``folder`` holds them for this
-    film (same hash) and these settings; what is computed is saved there."""
+    film (same hash) and these settings; what is computed is saved there.
+
+    With ``perception.glance_first`` the key frames are looked at first, and stretches with
+    nobody in view are not watched closely; with a ``focus`` (``suggest``'s), only about
+    ``perception.closely_share`` of the film is: around the moments the first look ranks
+    best. Without one (``train``) everything with someone in view is watched closely.
+    """
     from vigvision.observe import observe_film
     from vigvision.outputs import reusable_observed, reusable_speech, save_observed, save_speech
     from vigvision.roles import apply_adult_choice
@@ -113,16 +130,26 @@ def watch_and_listen(
             # The watching done so far is saved now and then: a run stopped on the way
             # continues from there the next time.
             partial = folder / WATCHING_SO_FAR
-            with timings.stage("watch"):
-                observed = observe_film(
-                    info.path,
-                    settings,
-                    adult=adult,
-                    progress=_reporter("Watching", progress, cancel),
-                    info=info,
-                    resume_from=partial,
-                    glance_first=settings.perception.glance_first,
-                )
+            first_look = Timings()
+
+            def plan() -> tuple[Stretch, ...]:
+                with first_look.stage("first look"):
+                    report = _reporter("First look", progress, cancel)
+                    return _first_look_plan(info, settings, hearing, focus, report)
+
+            started = time.perf_counter()
+            observed = observe_film(
+                info.path,
+                settings,
+                adult=adult,
+                progress=_reporter("Watching", progress, cancel),
+                info=info,
+                resume_from=partial,
+                plan=plan if settings.perception.glance_first else None,
+            )
+            looked = sum(stage.seconds for stage in first_look.stages)
+            timings.stages += first_look.stages
+            timings.stages.append(StageTime("watch", time.perf_counter() - started - looked))
             save_observed(observed, folder, settings)
             partial.unlink(missing_ok=True)
             heard = hearing.result() if hearing is not None else None
@@ -146,6 +173,46 @@ def watch_and_listen(
             save_speech(speech, folder, info, settings)
             (folder / HEARD_SO_FAR).unlink(missing_ok=True)
     return observed, speech
+
+
+def _first_look_plan(
+    info: FilmInfo,
+    settings: Settings,
+    hearing: Future[Voices | Speech] | None,
+    focus: Focus | None,
+    progress: Callable[[float], None],
+) -> tuple[Stretch, ...]:
+    """Which stretches to watch closely, from a first look at the key frames and (with a
+    ``focus``) the sound track, ranked as ``suggest`` will rank the close watch."""
+    from vigvision.glance import closely_where, glance_at_film, in_view
+    from vigvision.observe import first_look
+    from vigvision.suggest import promising_order
+    from vigvision.turns import Speech
+    from vigvision.voice.listen import name_voices
+
+    p = settings.perception
+    if focus is None or p.closely_share >= 1 or info.duration_s <= p.closely_all_below_s:
+        # Only where somebody is in view: counting faces at the key frames is enough.
+        glances = glance_at_film(info.path, settings, progress=progress)
+        return in_view(glances, info.duration_s, settings)
+    look = first_look(info.path, settings, progress=progress)
+    seen = in_view(look.glances, info.duration_s, settings)
+    glanced = look.observed(info, settings)
+    # The sound is heard on the other core meanwhile; the ranking needs it (turns).
+    heard = hearing.result() if hearing is not None else None
+    speech = (
+        name_voices(heard, settings, glanced.observations)
+        if heard is not None
+        else Speech(observable=False, duration_s=info.duration_s)
+    )
+    promising = promising_order(
+        glanced, speech, settings, model=focus.model, goals=focus.goals, profile=focus.profile
+    )
+    if not promising:  # nobody seen together at any glance: nothing to choose by
+        return seen
+    return closely_where(
+        promising, seen, info.duration_s, share=p.closely_share, pad_s=p.closely_pad_s
+    )
 
 
 def _heard(info: FilmInfo, settings: Settings, timings: Timings, folder: Path) -> Voices | Speech:
@@ -196,7 +263,14 @@ def suggest_film(
     started = time.perf_counter()
     timings = Timings()
     observed, speech = watch_and_listen(
-        info, settings, folder, adult=adult, progress=progress, cancel=cancel, timings=timings
+        info,
+        settings,
+        folder,
+        adult=adult,
+        focus=Focus(model, goals, profile),
+        progress=progress,
+        cancel=cancel,
+        timings=timings,
     )
     with timings.stage("cues, scores, candidates"):
         suggestions = suggest(observed, speech, settings, model=model, goals=goals, profile=profile)

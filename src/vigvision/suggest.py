@@ -25,6 +25,7 @@ from vigvision.cues.table import PairCues, pair_cues
 from vigvision.errors import ConfigError
 from vigvision.explain import describe, main_principles, principles_evidenced, sentence
 from vigvision.film import FilmInfo
+from vigvision.glance import watched_through
 from vigvision.model import (
     Principle,
     Profile,
@@ -135,20 +136,8 @@ def suggest_from_windows(
     chosen_goals = _goal_principles(tuple(dict.fromkeys(goals + reading.lean_on)), principles)
     ignored = set(reading.ignore) | set(leave_out)
     scorer = Scorer(model)
-    matrix = windows.features.copy()
-    for name in ignored:
-        matrix[:, FEATURES.index(name)] = np.nan
-    scores = scorer.score(matrix)
-    for principle in chosen_goals:
-        scores = scores * (1 + options.goal_boost * strengths(matrix, principle, over_seen=False))
-    present = both_present(matrix, options.min_seen_together)
-    ranked = [
-        Window(span, index, float(score), principle)
-        for (index, span), score, principle, here in zip(
-            windows.spans, scores, main_principles(matrix, principles), present, strict=True
-        )
-        if here
-    ]
+    scored, present = _scored(windows, settings, scorer, chosen_goals, ignored, principles)
+    ranked = [window for window, here in zip(scored, present, strict=True) if here]
     chosen = rank(ranked, speech.speech, options, duration, top or options.top)
 
     def candidate_at(window: Window) -> Candidate | None:
@@ -180,6 +169,60 @@ def suggest_from_windows(
     return Suggestions(
         windows.info, candidates, windows.cues, scorer.kind, windows.pairs_possible, groups
     )
+
+
+def _scored(
+    windows: FilmWindows,
+    settings: Settings,
+    scorer: Scorer,
+    chosen_goals: list[Principle],
+    ignored: set[str],
+    principles: list[Principle],
+) -> tuple[list[Window], NDArray[np.bool_]]:
+    """Every window with its score, and whether both of its pair were seen enough in it."""
+    matrix = windows.features.copy()
+    for name in ignored:
+        matrix[:, FEATURES.index(name)] = np.nan
+    scores = scorer.score(matrix)
+    for principle in chosen_goals:
+        boost = settings.suggest.goal_boost
+        scores = scores * (1 + boost * strengths(matrix, principle, over_seen=False))
+    scored = [
+        Window(span, index, float(score), principle)
+        for (index, span), score, principle in zip(
+            windows.spans, scores, main_principles(matrix, principles), strict=True
+        )
+    ]
+    return scored, both_present(matrix, settings.suggest.min_seen_together)
+
+
+def promising_order(
+    observed: Observed,
+    speech: Speech,
+    settings: Settings,
+    *,
+    model: Path | None = None,
+    goals: tuple[str, ...] = (),
+    profile: str | None = None,
+) -> list[Segment]:
+    """Stretches of the film from the most promising on, as ``suggest`` would rank them:
+    its candidates first, then every other window by score (those where both people of
+    the pair were seen together before the others). ``glance`` watches closely from the
+    top of this list down."""
+    reading = _profile(profile)
+    windows = film_windows(
+        observed, speech, settings, short_sounds_are_turns=reading.short_sounds_are_turns
+    )
+    principles = load_principles()
+    chosen_goals = _goal_principles(tuple(dict.fromkeys(goals + reading.lean_on)), principles)
+    scored, present = _scored(
+        windows, settings, Scorer(model), chosen_goals, set(reading.ignore), principles
+    )
+    ranked = [window for window, here in zip(scored, present, strict=True) if here]
+    duration = windows.info.duration_s
+    candidates = rank(ranked, speech.speech, settings.suggest, duration, len(ranked))
+    rest = sorted(zip(scored, present, strict=True), key=lambda pair: (not pair[1], -pair[0].score))
+    return [w.span for w in candidates] + [w.span for w, _ in rest]
 
 
 @dataclass(frozen=True)
@@ -227,6 +270,9 @@ def film_windows(
     for index, cues in enumerate(all_cues):
         for length in lengths:
             starts = window_starts(duration, length, options.window_step_s)
+            # Where people were in view but not watched closely nothing is known: a window
+            # reaching into such a stretch would be judged on part of itself.
+            starts = starts[watched_through(starts, length, observed.watched)]
             spans.extend((index, Segment(float(start), float(start + length))) for start in starts)
             tables.append(feature_table(cues, starts, length))
     matrix = (

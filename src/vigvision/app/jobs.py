@@ -141,9 +141,13 @@ class Analyses:
             job.folder = folder
 
             def progress(stage: str, t: float) -> None:
-                if stage == "Watching":  # the longest part: listening runs beside it
+                reached = t / max(info.duration_s, 1e-6)
+                if stage == "First look":  # the key frames: quick, listening beside it
+                    job.stage = "Taking a first look"
+                    job.fraction = min(0.1, 0.1 * reached)
+                elif stage == "Watching":  # the longest part
                     job.stage = "Watching and listening"
-                    job.fraction = min(0.99, t / max(info.duration_s, 1e-6))
+                    job.fraction = min(0.99, 0.1 + 0.89 * reached)
 
             suggest_film(
                 info,
