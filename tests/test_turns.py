@@ -16,13 +16,11 @@ from tests.films import make_film, write_sound
 from tests.helpers import vigvision
 from vigvision.config import load_settings
 from vigvision.film import AudioReader
-from vigvision.observations import Observations
 from vigvision.observe import observe_film
 from vigvision.turns import Said, Speech, make_turns, turn_taking
 from vigvision.voice.activity import FRAME_S, smooth
 from vigvision.voice.formats import read_rttm
 from vigvision.voice.listen import analyse_speech
-from vigvision.voice.speakers import seen_speaking
 
 
 def test_short_pauses_are_bridged_and_blips_dropped() -> None:
@@ -208,25 +206,3 @@ def test_talk_after_loud_music_is_heard_again_within_seconds(media: Path, tmp_pa
     )
     ten_s_after = marked.crop(Segment(30.0, 20 + 2 * clip_s))
     assert share_kept(ten_s_after, speech.speech) >= 0.85
-
-
-def test_a_mouth_moving_with_its_own_voice_is_seen_speaking_in_a_talk_with_few_pauses() -> None:
-    # Three people, as a film watched closely only around its best moments shows them:
-    # every 10 s the adult talks for 6 s, one child for 2 s, the other for 1 s, then 1 s
-    # of silence. Each mouth moves only while its own voice is heard.
-    times = np.arange(0.0, 60.0, 0.01)
-    phase = times % 10
-    voices = np.select([phase < 6, phase < 8, phase < 9], [0, 1, 2], default=-1)
-    rng = np.random.default_rng(7)
-    rows = []
-    for t in np.arange(0.0, 60.0, 0.2):
-        talking = int(np.select([t % 10 < 6, t % 10 < 8, t % 10 < 9], [1, 2, 3], default=0))
-        for person in (1, 2, 3):
-            moving = person == talking
-            opening = rng.uniform(0.1, 0.6) if moving else 0.05 + rng.uniform(0, 0.005)
-            rows.append({"t": t, "person": person, "mouth_open": opening})
-    seen = seen_speaking(
-        times, Observations.from_rows(rows), margin=0.02, voices=voices.astype(np.int64)
-    )
-    for voice, person in ((0, 1), (1, 2), (2, 3)):
-        assert np.mean(seen[voices == voice] == person) >= 0.6

@@ -218,8 +218,8 @@ def seen_speaking(
 ) -> NDArray[np.int64]:
     """At each time, the person whose mouth clearly moves most (0 where nobody clearly does).
 
-    Only mouths whose movement follows the speech, or one of the ``voices`` (voice per
-    time, −1 silent), over the film count. A
+    Only mouths whose movement follows one of the ``voices`` (voice per time, −1 silent)
+    over the film count. A
     person's mouth activity is the spread of their mouth opening over ``window_s`` around
     each analysed frame; it must exceed everyone else's by ``margin``. A face not seen at
     a time gives no evidence either way.
@@ -251,13 +251,8 @@ def seen_speaking(
         seen_for = [len(observations.of_person(person)) for person in people]
         talkers = sum(frames >= 0.2 * max(seen_for) for frames in seen_for)
         needed = mouth_must_follow(talkers, float(speech.mean()))
-        heard_as = [voices == voice for voice in np.unique(voices[voices >= 0])]
         for row in range(len(people)):
-            # Following the speech as a whole, or one voice: in a film watched closely only
-            # around its best moments (all talk) a mouth is never seen still in silence,
-            # but it still moves while its own voice is heard and is still otherwise.
-            follows = max(_follows(activity[row], heard) for heard in [speech, *heard_as])
-            if follows < needed:
+            if _follows(activity[row], speech) < needed:
                 activity[row] = np.nan
     speaker_at[:] = _most_active(activity, people, margin)
     return speaker_at
