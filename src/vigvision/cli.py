@@ -640,9 +640,9 @@ def _watching_in_words(watched: tuple[Stretch, ...], min_people: int) -> str:
     reasons = []
     if elsewhere:
         reasons.append(
-            f"{_count(elsewhere, 'stretch', 'stretches')} where a first look at the key "
-            "frames and the sound found less than around the moments watched "
-            "(`--set perception.closely_share=1` watches them too)"
+            f"{_count(elsewhere, 'stretch', 'stretches')} that a first look (key frames "
+            "and sound) found less promising than the moments watched "
+            "(`--set perception.closely_share=1` watches everything)"
         )
     if few:
         reasons.append(f"{_count(few, 'stretch', 'stretches')} where {nobody} in view")
