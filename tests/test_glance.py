@@ -12,7 +12,7 @@ import numpy as np
 from tests.compose import TAKING_TURNS, Talk, conversation_in_a_row, load_clip
 from vigvision.config import load_settings
 from vigvision.film import FilmWriter, probe
-from vigvision.glance import MORE_ELSEWHERE, closely_share
+from vigvision.glance import MORE_ELSEWHERE, closely_share, watching_in_words
 from vigvision.observations import Observations
 from vigvision.observe import observe_film
 from vigvision.pipeline import suggest_film
@@ -87,7 +87,10 @@ def test_suggest_watches_closely_around_what_a_first_look_ranks_best(
     ) >= (0.8 * turns_end_s)
     best = run.suggestions.candidates[0]
     assert (best.start_s + best.end_s) / 2 < turns_end_s
-    # What people.json says of each stretch.
+    # What suggest says of it, and people.json of each stretch.
+    words = watching_in_words(run.watched, min_people=1)
+    assert words.startswith("Watched closely: ") and "less promising" in words
+    assert "perception.closely_share=1" in words
     saved = json.loads((out / "people.json").read_text())["watched"]
     assert {w["because"] for w in saved if w["watched"] == "glanced at"} == {MORE_ELSEWHERE}
     # No row of observations.csv comes from where the film was only glanced at.

@@ -29,7 +29,6 @@ from vigvision.film import AudioReader, FilmInfo, FilmWriter, FrameReader, probe
 from vigvision.progress import bytes_progress, film_progress, stages_progress
 
 if TYPE_CHECKING:
-    from vigvision.glance import Stretch
     from vigvision.pipeline import Suggested
 
 log = logging.getLogger(__name__)
@@ -396,6 +395,7 @@ def _suggest_into(
     timings: bool = False,
 ) -> Path:
     """Observe, listen, suggest and write everything into ``out_dir``; the report's path."""
+    from vigvision.glance import watching_in_words
     from vigvision.outputs import output_folder
     from vigvision.pipeline import suggest_film
 
@@ -426,7 +426,7 @@ def _suggest_into(
         Console(stderr=True).print(_candidates_table(suggestions))
         from vigvision.export.report import clock
 
-        watching = _watching_in_words(run.watched, settings.perception.glance_min_people)
+        watching = watching_in_words(run.watched, settings.perception.glance_min_people)
         if watching:
             click.echo(watching, err=True)
 
@@ -625,35 +625,6 @@ def demo_command(app: App, out_dir: Path, no_open: bool) -> None:
         import webbrowser
 
         webbrowser.open(report.resolve().as_uri())
-
-
-def _watching_in_words(watched: tuple[Stretch, ...], min_people: int) -> str:
-    """How much of the film was watched closely, and why the rest was only glanced at."""
-    from vigvision.glance import FEW_IN_VIEW, closely_share
-
-    glanced = [s for s in watched if not s.closely]
-    if not glanced:
-        return ""
-    few = sum(s.because == FEW_IN_VIEW for s in glanced)
-    elsewhere = len(glanced) - few
-    nobody = "nobody was" if min_people <= 1 else f"fewer than {min_people} people were"
-    reasons = []
-    if elsewhere:
-        reasons.append(
-            f"{_count(elsewhere, 'stretch', 'stretches')} that a first look (key frames "
-            "and sound) found less promising than the moments watched "
-            "(`--set perception.closely_share=1` watches everything)"
-        )
-    if few:
-        reasons.append(f"{_count(few, 'stretch', 'stretches')} where {nobody} in view")
-    return (
-        f"Watched closely: {closely_share(watched):.0%} of the film. The rest was only "
-        f"glanced at (people.json lists it): {'; '.join(reasons)}."
-    )
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _timings_table(run: Suggested, duration_s: float) -> Table:

@@ -83,10 +83,11 @@ def evaluate_film(
 
     observed, speech = saved_analysis(folder, settings)
     windows = film_windows(observed, speech, settings)
+    scorer = Scorer(model)  # one model for the film's eight rankings and its window scores
 
     def ranked(leave_out: tuple[str, ...] = ()) -> tuple[Segment, ...]:
         found = suggest_from_windows(
-            windows, speech, settings, top=TOP, model=model, leave_out=leave_out
+            windows, speech, settings, top=TOP, leave_out=leave_out, scorer=scorer
         )
         return tuple(c.span for c in found.candidates)
 
@@ -104,7 +105,7 @@ def evaluate_film(
         without={family: ranked(cues) for family, cues in CUE_FAMILIES.items()},
         window_labels=label_windows(spans, list(moments)),
         window_features=features,
-        window_scores=Scorer(model).score(features).astype(np.float32),
+        window_scores=scorer.score(features).astype(np.float32),
     )
 
 

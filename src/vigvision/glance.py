@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +31,9 @@ from pyannote.core import Segment
 
 from vigvision.config import Settings
 from vigvision.errors import FilmError
+
+if TYPE_CHECKING:
+    from vigvision.film import Frame
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +270,39 @@ def held(
     return out
 
 
+def watching_in_words(watched: Sequence[Stretch], min_people: int) -> str:
+    """How much of the film was watched closely, and why the rest was only glanced at
+    ("" when all of it was).
+
+    >>> watching_in_words([Stretch(0, 30, True), Stretch(30, 40, False, FEW_IN_VIEW),
+    ...                    Stretch(40, 100, False, MORE_ELSEWHERE)], min_people=1)[:62]
+    'Watched closely: 30% of the film. The rest was only glanced at'
+    """
+    glanced = [s for s in watched if not s.closely]
+    if not glanced:
+        return ""
+    few = sum(s.because == FEW_IN_VIEW for s in glanced)
+    elsewhere = len(glanced) - few
+    nobody = "nobody was" if min_people <= 1 else f"fewer than {min_people} people were"
+    reasons = []
+    if elsewhere:
+        reasons.append(
+            f"{_count(elsewhere, 'stretch', 'stretches')} that a first look (key frames "
+            "and sound) found less promising than the moments watched "
+            "(`--set perception.closely_share=1` watches everything)"
+        )
+    if few:
+        reasons.append(f"{_count(few, 'stretch', 'stretches')} where {nobody} in view")
+    return (
+        f"Watched closely: {closely_share(watched):.0%} of the film. The rest was only "
+        f"glanced at (people.json lists it): {'; '.join(reasons)}."
+    )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def in_view(
     glances: Sequence[Glance], duration_s: float, settings: Settings
 ) -> tuple[Stretch, ...]:
@@ -281,29 +317,40 @@ def glance_at_film(
     path: Path, settings: Settings, progress: Callable[[float], None] | None = None
 ) -> list[Glance]:
     """People counted at the film's key frames, at most one every ``glance_every_s``."""
-    from vigvision.film import FrameReader
     from vigvision.perception.bodies import BodyMeasurer
     from vigvision.perception.faces import FaceFinder
 
     perception = settings.perception
-    reader = FrameReader.from_settings(path, settings.film)
     finder = FaceFinder(perception)
     bodies = BodyMeasurer(perception.crop_px) if perception.find_bodies else None
     glances: list[Glance] = []
     try:
-        for frame in reader.key_frames(every_s=perception.glance_every_s):
+        for frame in glance_frames(path, settings, progress):
             faces = finder.find(frame.image)
             people = len(faces)
             if bodies is not None and people == 1:
                 people += len(bodies.search(frame.image, [faces[0].box]))
             glances.append(Glance(frame.t, people))
-            if progress is not None:
-                progress(frame.t)
-    except FilmError as error:
-        # The close watching meets the same damage and says so; up to it, the glances hold.
-        log.debug("glancing stopped: %s", error)
     finally:
         finder.close()
         if bodies is not None:
             bodies.close()
     return glances
+
+
+def glance_frames(
+    path: Path, settings: Settings, progress: Callable[[float], None] | None = None
+) -> Iterator[Frame]:
+    """The key frames to glance at, at most one every ``glance_every_s`` (``progress``
+    told of each once it has been looked at)."""
+    from vigvision.film import FrameReader
+
+    reader = FrameReader.from_settings(path, settings.film)
+    try:
+        for frame in reader.key_frames(every_s=settings.perception.glance_every_s):
+            yield frame
+            if progress is not None:
+                progress(frame.t)
+    except FilmError as error:
+        # The close watching meets the same damage and says so; up to it, the glances hold.
+        log.debug("glancing stopped: %s", error)

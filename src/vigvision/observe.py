@@ -26,9 +26,16 @@ from numpy.typing import NDArray
 
 from vigvision import resume
 from vigvision.config import Settings
-from vigvision.errors import FilmError
 from vigvision.film import FilmInfo, FrameReader, probe
-from vigvision.glance import Glance, Stretch, everywhere, glance_at_film, held, in_view
+from vigvision.glance import (
+    Glance,
+    Stretch,
+    everywhere,
+    glance_at_film,
+    glance_frames,
+    held,
+    in_view,
+)
 from vigvision.observations import Observations, add_head_motion
 from vigvision.perception.bodies import (
     BodyFollower,
@@ -287,19 +294,13 @@ def first_look(
     # Without the pose of those seen by their face: it costs as much as the rest of a
     # glance, and what it adds (torso, hands) matters less than faces and turns here.
     watcher = _Watcher(settings, keep_landmarks=False, read_bodies=False)
-    reader = FrameReader.from_settings(path, settings.film)
     glances: list[Glance] = []
     try:
-        for index, frame in enumerate(reader.key_frames(settings.perception.glance_every_s)):
+        for index, frame in enumerate(glance_frames(path, settings, progress)):
             watcher.jump(frame.t)
             before = len(watcher.rows)
             watcher.look(index, frame.t, frame.image)
             glances.append(Glance(frame.t, len(watcher.rows) - before))
-            if progress is not None:
-                progress(frame.t)
-    except FilmError as error:
-        # The close watching meets the same damage and says so; up to it, the glances hold.
-        log.debug("the first look stopped: %s", error)
     finally:
         watcher.close()
     return FirstLook(glances, watcher.rows)

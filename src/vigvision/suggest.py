@@ -125,9 +125,11 @@ def suggest_from_windows(
     goals: tuple[str, ...] = (),
     reading: Profile | None = None,
     leave_out: tuple[str, ...] = (),
+    scorer: Scorer | None = None,
 ) -> Suggestions:
     """``suggest`` from the film's windows, made once (``film_windows`` with the reading's
-    ``short_sounds_are_turns``) for several rankings of them."""
+    ``short_sounds_are_turns``) for several rankings of them; ``scorer``: ``model``'s,
+    loaded once for them all."""
     options = settings.suggest
     duration = windows.info.duration_s
     reading = reading or Profile("default")
@@ -135,7 +137,7 @@ def suggest_from_windows(
     # A profile leaning on some goals counts them as chosen (each once).
     chosen_goals = _goal_principles(tuple(dict.fromkeys(goals + reading.lean_on)), principles)
     ignored = set(reading.ignore) | set(leave_out)
-    scorer = Scorer(model)
+    scorer = scorer or Scorer(model)
     scored, present = _scored(windows, settings, scorer, chosen_goals, ignored, principles)
     ranked = [window for window, here in zip(scored, present, strict=True) if here]
     chosen = rank(ranked, speech.speech, options, duration, top or options.top)
