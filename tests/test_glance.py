@@ -91,6 +91,8 @@ def test_suggest_watches_closely_around_what_a_first_look_ranks_best(
     words = watching_in_words(run.watched, min_people=1)
     assert words.startswith("Watched closely: ") and "less promising" in words
     assert "perception.closely_share=1" in words
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "of the film was watched closely" in report and "closely_share=1" in report
     saved = json.loads((out / "people.json").read_text())["watched"]
     assert {w["because"] for w in saved if w["watched"] == "glanced at"} == {MORE_ELSEWHERE}
     # No row of observations.csv comes from where the film was only glanced at.

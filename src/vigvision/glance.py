@@ -289,7 +289,7 @@ def watching_in_words(watched: Sequence[Stretch], min_people: int) -> str:
         reasons.append(
             f"{_count(elsewhere, 'stretch', 'stretches')} that a first look (key frames "
             "and sound) found less promising than the moments watched "
-            "(`--set perception.closely_share=1` watches everything)"
+            "(`vigvision --set perception.closely_share=1 suggest ...` watches everything)"
         )
     if few:
         reasons.append(f"{_count(few, 'stretch', 'stretches')} where {nobody} in view")

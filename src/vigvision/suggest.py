@@ -25,7 +25,7 @@ from vigvision.cues.table import PairCues, pair_cues
 from vigvision.errors import ConfigError
 from vigvision.explain import describe, main_principles, principles_evidenced, sentence
 from vigvision.film import FilmInfo
-from vigvision.glance import watched_through
+from vigvision.glance import Stretch, watched_through
 from vigvision.model import (
     Principle,
     Profile,
@@ -80,6 +80,8 @@ class Suggestions:
     """Pairs the people seen could form: more than ``len(cues)`` in a crowd or a class."""
     groups: list[GroupMoment]
     """With one adult and several children: moments when each child in view is reached."""
+    watched: tuple[Stretch, ...] = ()
+    """The film's stretches, each watched closely or only glanced at (and why)."""
 
 
 def suggest(
@@ -169,7 +171,13 @@ def suggest_from_windows(
     )
     groups = group_moments(windows.cues, longest, options.window_step_s)
     return Suggestions(
-        windows.info, candidates, windows.cues, scorer.kind, windows.pairs_possible, groups
+        windows.info,
+        candidates,
+        windows.cues,
+        scorer.kind,
+        windows.pairs_possible,
+        groups,
+        windows.watched,
     )
 
 
@@ -241,6 +249,8 @@ class FilmWindows:
     """One row per window, columns in ``FEATURES`` order (NaN: not observable)."""
     pairs_possible: int
     """Pairs the people seen could form: more than ``len(pairs)`` in a crowd or a class."""
+    watched: tuple[Stretch, ...] = ()
+    """The film's stretches, each watched closely or only glanced at (and why)."""
 
 
 def film_windows(
@@ -281,7 +291,13 @@ def film_windows(
         np.vstack(tables).astype(np.float32) if tables else np.zeros((0, len(FEATURES)), np.float32)
     )
     return FilmWindows(
-        observed.info, pairs, all_cues, spans, matrix, possible_pairs(observed.people)
+        observed.info,
+        pairs,
+        all_cues,
+        spans,
+        matrix,
+        possible_pairs(observed.people),
+        observed.watched,
     )
 
 
