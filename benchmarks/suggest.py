@@ -423,11 +423,11 @@ def iou(candidate: dict[str, Any], positive: Segment) -> float:
     return overlap(Segment(candidate["start_s"], candidate["end_s"]), positive)
 
 
-SHARE = 1.0  # perception.closely_share of the glance-first runs (--share)
-
-
-def run(film: Path, out: Path, *extra: str, glance: bool = True) -> tuple[float, float]:
-    """Seconds and peak memory (MB) of one ``vigvision suggest`` run."""
+def run(
+    film: Path, out: Path, *extra: str, glance: bool = True, share: float = 1.0
+) -> tuple[float, float]:
+    """Seconds and peak memory (MB) of one ``vigvision suggest`` run (``share``: its
+    perception.closely_share when it glances first)."""
     command = [
         "/usr/bin/time",
         "-f",
@@ -438,7 +438,7 @@ def run(film: Path, out: Path, *extra: str, glance: bool = True) -> tuple[float,
         "--set",
         f"perception.glance_first={str(glance).lower()}",
         "--set",
-        f"perception.closely_share={SHARE if glance else 1.0}",
+        f"perception.closely_share={share if glance else 1.0}",
         "suggest",
         str(film),
         "--no-case",
@@ -582,8 +582,6 @@ def main() -> None:
         "first look ranks best (perception.closely_share; 1: wherever someone is in view)",
     )
     args = parser.parse_args()
-    global SHARE
-    SHARE = args.share
     ways = {"both": (False, True), "on": (True,), "off": (False,)}[args.glance]
     duration = len(SCRIPT) * STRETCH_S
     print(
@@ -598,7 +596,7 @@ def main() -> None:
             for old in out.glob("*"):
                 if old.is_file():
                     old.unlink()
-            seconds, peak = run(path, out, "--top", "10", glance=glance)
+            seconds, peak = run(path, out, "--top", "10", glance=glance, share=args.share)
             candidates = json.loads((out / "candidates.json").read_text())["candidates"]
             figures = measure(candidates, positives(FILMS[name].script))
             wrong = false_claims(out)
@@ -622,11 +620,11 @@ def main() -> None:
         if name == "group":
             show_people(out, candidates, FILMS[name])
         if name == "far-phone":
-            again, _ = run(path, out, "--top", "5", "--goal", "turn-taking")
+            again, _ = run(path, out, "--top", "5", "--goal", "turn-taking", share=args.share)
             print(f"  re-ranking from the cache (--top 5 --goal turn-taking): {again:.1f} s")
             # Facing each other and gaze count for nothing under this profile: the same
             # conversation with the two turned away is then as good a moment as a positive.
-            run(path, out, "--top", "10", "--profile", "no-eye-contact")
+            run(path, out, "--top", "10", "--profile", "no-eye-contact", share=args.share)
             candidates = json.loads((out / "candidates.json").read_text())["candidates"]
             conversations = [
                 Segment(i * STRETCH_S, (i + 1) * STRETCH_S)

@@ -263,10 +263,9 @@ def held(
         after = (t + times[i + 1]) / 2 if i + 1 < len(times) else t + max_hold_s
         first = math.ceil(max(0.0, before, t - max_hold_s) / step_s - 1e-9)
         last = math.ceil(min(after, t + max_hold_s) / step_s - 1e-9)
+        kept = [{name: v for name, v in row.items() if name not in _CHANGING} for row in by_time[t]]
         for k in range(first, last):
-            for row in by_time[t]:
-                kept = {name: v for name, v in row.items() if name not in _CHANGING}
-                out.append({**kept, "t": round(k * step_s, 6)})
+            out.extend({**row, "t": round(k * step_s, 6)} for row in kept)
     return out
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -264,9 +265,7 @@ class FirstLook:
         """What was seen at the glances, held until halfway to the next one, read as if
         the film had been watched at the analysis rate (nothing that moves is known)."""
         fps = settings.film.analysis_fps or 5.0
-        glances_of: dict[int, int] = {}
-        for row in self.rows:
-            glances_of[row["person"]] = glances_of.get(row["person"], 0) + 1
+        glances_of = Counter(row["person"] for row in self.rows)
         # Seen at one glance only: as likely a false detection as a person.
         rows = [row for row in self.rows if glances_of[row["person"]] >= 2]
         table = Observations.from_rows(

@@ -136,8 +136,7 @@ def suggest_from_windows(
     duration = windows.info.duration_s
     reading = reading or Profile("default")
     principles = load_principles()
-    # A profile leaning on some goals counts them as chosen (each once).
-    chosen_goals = _goal_principles(tuple(dict.fromkeys(goals + reading.lean_on)), principles)
+    chosen_goals = _chosen_goals(goals, reading, principles)
     ignored = set(reading.ignore) | set(leave_out)
     scorer = scorer or Scorer(model)
     scored, present = _scored(windows, settings, scorer, chosen_goals, ignored, principles)
@@ -224,7 +223,7 @@ def promising_order(
         observed, speech, settings, short_sounds_are_turns=reading.short_sounds_are_turns
     )
     principles = load_principles()
-    chosen_goals = _goal_principles(tuple(dict.fromkeys(goals + reading.lean_on)), principles)
+    chosen_goals = _chosen_goals(goals, reading, principles)
     scored, present = _scored(
         windows, settings, Scorer(model), chosen_goals, set(reading.ignore), principles
     )
@@ -308,6 +307,14 @@ def both_present(matrix: NDArray[np.float32], min_seen: float) -> NDArray[np.boo
     # turn_balance > 0: each of the two spoke in the window.
     both_spoke = np.nan_to_num(matrix[:, FEATURES.index("turn_balance")]) > 0
     return np.asarray((seen >= min_seen) | (both_spoke & (heard >= min_seen)), dtype=bool)
+
+
+def _chosen_goals(
+    goals: tuple[str, ...], reading: Profile, principles: list[Principle]
+) -> list[Principle]:
+    """The guider's goals, and those the profile leans on: a profile's count as chosen
+    (each goal once)."""
+    return _goal_principles(tuple(dict.fromkeys(goals + reading.lean_on)), principles)
 
 
 def _goal_principles(goals: tuple[str, ...], principles: list[Principle]) -> list[Principle]:
