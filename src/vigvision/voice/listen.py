@@ -56,16 +56,20 @@ def hear_voices(
     if not info.has_audio:
         return Speech(observable=False, duration_s=info.duration_s)
     reader = AudioReader.from_settings(path, settings.audio)
-    chunks = []
+    # Into one array as they come: chunks joined at the end would hold the sound twice.
+    samples = np.zeros(math.ceil((info.duration_s + 1) * reader.sample_rate), np.float32)
+    t0, filled = None, 0
     for chunk in reader:
-        chunks.append(chunk)
+        t0 = chunk.t if t0 is None else t0
+        if filled + len(chunk.samples) > len(samples):
+            samples = np.concatenate([samples, np.zeros_like(samples)])
+        samples[filled : filled + len(chunk.samples)] = chunk.samples
+        filled += len(chunk.samples)
         if progress is not None:
             progress(chunk.end)
-    if not chunks:
+    if t0 is None:
         return Speech(observable=True, duration_s=info.duration_s)
-    t0 = chunks[0].t
-    samples = np.concatenate([c.samples for c in chunks])
-    del chunks
+    samples = samples[:filled]
     voice = settings.voice
     frames = voice_frames(samples, t0)
     heard = speech_intervals(frames, voice)
