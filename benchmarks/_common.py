@@ -82,6 +82,41 @@ def looped_film(clip: str, minutes: float) -> Path:
     return target
 
 
+def with_conversation(film: Path, sound: str) -> Path:
+    """The film (no sound of its own) with a real conversation of ../shared/media laid under
+    it, repeated to its length: the video packets copied, the sound encoded as AAC (cached)."""
+    import av
+    import numpy as np
+
+    from vigvision.film import AudioReader
+
+    target = CACHE / f"{film.stem}_talk_{Path(sound).stem}{film.suffix}"
+    if target.exists():
+        return target
+    rate = 16000
+    talk = AudioReader(MEDIA / sound, sample_rate=rate).read().samples
+    partial = target.with_suffix(".partial" + film.suffix)
+    with av.open(str(film)) as source, av.open(str(partial), "w") as out:
+        video = source.streams.video[0]
+        copied = out.add_stream_from_template(video)
+        audio = out.add_stream("aac", rate=rate, layout="mono")
+        for packet in source.demux(video):
+            if packet.dts is not None and packet.size:
+                packet.stream = copied
+                out.mux(packet)
+        length = round(float(video.duration * video.time_base) * rate)
+        samples = np.resize(talk, length).astype(np.float32)
+        for start in range(0, length, rate):
+            frame = av.AudioFrame.from_ndarray(
+                samples[None, start : start + rate], format="flt", layout="mono"
+            )
+            frame.sample_rate, frame.pts = rate, start
+            out.mux(audio.encode(frame))
+        out.mux(audio.encode(None))
+    partial.rename(target)
+    return target
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process's own program so far, in MB.
 

@@ -1,13 +1,13 @@
 """Does ``suggest`` find the moments that go well, whole, with true words? Several films.
 
     uv run python benchmarks/suggest.py [--films far-phone,zoomed-home,small-meeting,group]
-                                        [--glance both|on|off] [--share 0.4]
+                                        [--glance both|on|off] [--set KEY=VALUE]
 
-Composes 5-minute 1080p films from ../shared/media (cached in the temp folder) that differ in
-sound and framing, each of 20 s stretches: five *positives* (two people seated facing each
-other, a real conversation laid under them) among distractors (the same people mirrored to
-face away with the same conversation; facing each other in silence or under music; one
-person alone; nobody; a crowd):
+Composes 1080p films (5 minutes, one of 20) from ../shared/media (cached in the temp folder)
+that differ in sound and framing, each of 20 s stretches: five *positives* (two people
+seated facing each other, a real conversation laid under them) among distractors (the same
+people mirrored to face away with the same conversation; facing each other in silence or
+under music; one person alone; nobody; a crowd):
 
 - far-phone: the room seen whole, a two-person telephone call;
 - zoomed-home: the camera zoomed in on the two, a home recording of an adult and a small
@@ -18,6 +18,10 @@ person alone; nobody; a crowd):
   counter both looking at what one of them holds, a home recording of an adult and a child
   laid under them; the distractors are the same people with one of them mirrored in place
   (turned to look elsewhere), with the same sound;
+- long-home: 20 minutes with five positives only, as many good moments as a guider's film
+  has (the rest the distractors of far-phone's script in turn), seen whole as in far-phone,
+  with the home recording laid under the conversations: where watching closely only around
+  what a first look ranks best is judged fairly;
 - group: an adult and two children side by side (``tests.compose``, as in the tests: the
   adult's close-up, the child's and its mirror image), the talk passing among the three, each
   voice heard while its own face moves; the distractors are the same three in view with
@@ -129,6 +133,21 @@ GROUP_SCRIPT = [
     ("nobody", "silence"),
 ]
 POSITIVE = {("facing", "conversation"), ("together", "conversation"), ("group", "conversation")}
+
+
+def sparse(
+    script: list[tuple[str, str]], stretches: int, positive_at: tuple[int, ...]
+) -> list[tuple[str, str]]:
+    """A longer film with a real VIG film's few good moments: the positives at
+    ``positive_at`` (stretch indices), the script's distractors in turn everywhere else."""
+    distractors = [kind for kind in dict.fromkeys(script) if kind not in POSITIVE]
+    positive = next(kind for kind in script if kind in POSITIVE)
+    cycle = itertools.cycle(distractors)
+    return [positive if i in positive_at else next(cycle) for i in range(stretches)]
+
+
+# 20 minutes, five good moments: as a guider's film has them.
+LONG_SCRIPT = sparse(SCRIPT, stretches=60, positive_at=(6, 19, 31, 44, 55))
 
 
 def positives(script: list[tuple[str, str]]) -> list[Segment]:
@@ -354,6 +373,7 @@ FILMS = {
     "small-meeting": Film("small-meeting", small_in_a_corner, "four_speaker_meeting.wav"),
     "side-by-side": Film("side-by-side", fit, "home_adult_child_voices.wav", SIDE_BY_SIDE_SCRIPT),
     "group": Film("group", on_a_dark_frame, "", GROUP_SCRIPT, group_stretches),
+    "long-home": Film("long-home", fit, "home_adult_child_voices.wav", LONG_SCRIPT),
 }
 
 
@@ -391,7 +411,8 @@ def loop(frames: list[np.ndarray], count: int) -> Iterator[np.ndarray]:
 
 def composed_film(film: Film) -> Path:
     """The benchmark film (made once, kept in the temp folder)."""
-    target = CACHE / f"suggest_benchmark_{film.name}_5min_1080p.mp4"
+    minutes = round(len(film.script) * STRETCH_S / 60)
+    target = CACHE / f"suggest_benchmark_{film.name}_{minutes}min_1080p.mp4"
     if target.exists():
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -424,10 +445,14 @@ def iou(candidate: dict[str, Any], positive: Segment) -> float:
 
 
 def run(
-    film: Path, out: Path, *extra: str, glance: bool = True, share: float = 1.0
+    film: Path,
+    out: Path,
+    *extra: str,
+    glance: bool = True,
+    sets: tuple[str, ...] = (),
 ) -> tuple[float, float]:
-    """Seconds and peak memory (MB) of one ``vigvision suggest`` run (``share``: its
-    perception.closely_share when it glances first)."""
+    """Seconds and peak memory (MB) of one ``vigvision suggest`` run (``sets``: settings
+    for it when it glances first)."""
     command = [
         "/usr/bin/time",
         "-f",
@@ -437,8 +462,7 @@ def run(
         "vigvision",
         "--set",
         f"perception.glance_first={str(glance).lower()}",
-        "--set",
-        f"perception.closely_share={share if glance else 1.0}",
+        *(f"--set={item}" for item in (sets if glance else ())),
         "suggest",
         str(film),
         "--no-case",
@@ -571,32 +595,35 @@ def main() -> None:
         "--glance",
         choices=("both", "on", "off"),
         default="both",
-        help="watch closely only where two people are seen at a glance (on), the whole film "
-        "(off), or each film both ways, one after the other (both: the default)",
+        help="as suggest does by default, a first look and then a close watch only around "
+        "the moments it ranks best (on); the whole film watched closely (off); or each film "
+        "both ways, one after the other (both: the default)",
     )
     parser.add_argument(
-        "--share",
-        type=float,
-        default=1.0,
-        help="with the glance: watch closely only this share of each film, around what a "
-        "first look ranks best (perception.closely_share; 1: wherever someone is in view)",
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="with the glance: a further setting for suggest (as vigvision --set)",
     )
     args = parser.parse_args()
+    sets = tuple(args.set)
     ways = {"both": (False, True), "on": (True,), "off": (False,)}[args.glance]
-    duration = len(SCRIPT) * STRETCH_S
     print(
-        f"{duration / 60:.0f}-min 1080p films, {len(positives(SCRIPT))} positive stretches of "
-        f"{STRETCH_S:.0f} s each; bars: recall@5 >= 0.8, mean IoU >= 0.6, 0 false claims"
+        f"1080p films, {len(positives(SCRIPT))} positive stretches of {STRETCH_S:.0f} s each "
+        "(5 minutes; long-home 20); bars: recall@5 >= 0.8, mean IoU >= 0.6, "
+        "0 false claims"
     )
     speeds: dict[str, float] = {}
     for name in args.films.split(","):
         path = composed_film(FILMS[name])
+        duration = len(FILMS[name].script) * STRETCH_S
         for glance in ways:
             out = CACHE / f"suggest_benchmark_{name}_out"
             for old in out.glob("*"):
                 if old.is_file():
                     old.unlink()
-            seconds, peak = run(path, out, "--top", "10", glance=glance, share=args.share)
+            seconds, peak = run(path, out, "--top", "10", glance=glance, sets=sets)
             candidates = json.loads((out / "candidates.json").read_text())["candidates"]
             figures = measure(candidates, positives(FILMS[name].script))
             wrong = false_claims(out)
@@ -617,14 +644,14 @@ def main() -> None:
         speeds[name] = duration / seconds
         if args.show:
             show(candidates, FILMS[name].script)
-        if name == "group":
+        if FILMS[name].stretches is group_stretches:
             show_people(out, candidates, FILMS[name])
         if name == "far-phone":
-            again, _ = run(path, out, "--top", "5", "--goal", "turn-taking", share=args.share)
+            again, _ = run(path, out, "--top", "5", "--goal", "turn-taking", sets=sets)
             print(f"  re-ranking from the cache (--top 5 --goal turn-taking): {again:.1f} s")
             # Facing each other and gaze count for nothing under this profile: the same
             # conversation with the two turned away is then as good a moment as a positive.
-            run(path, out, "--top", "10", "--profile", "no-eye-contact", share=args.share)
+            run(path, out, "--top", "10", "--profile", "no-eye-contact", sets=sets)
             candidates = json.loads((out / "candidates.json").read_text())["candidates"]
             conversations = [
                 Segment(i * STRETCH_S, (i + 1) * STRETCH_S)

@@ -1,16 +1,17 @@
 """``suggest`` against a plain decode of every frame, and its memory, at two film lengths.
 
     uv run python benchmarks/throughput.py [--minutes 10,50] [--clip two_kitchen_side_by_side.mp4]
-                                           [--cores 1,2] [--share 0.4]
+                                           [--cores 1,2] [--moments 10]
+                                           [--sound two_speaker_phone_call.wav]
 
 For each length, a 1080p film looped from a real two-person clip of ../shared/media (packets
-copied; cached in the temp folder) is decoded whole (every frame, as fast as PyAV can) and
-then run through ``vigvision suggest`` (default settings) in a fresh folder, one after the
-other in the same run. Prints both wall times, suggest's speed as a share of the plain
-decode's and × real time, suggest's peak RSS, and how much more memory each extra minute
-of film took between the lengths. With ``--cores 1,2`` each length is measured on one core,
-then on two (the decode and suggest both held to those cores, as ``taskset`` holds them),
-and the speed-up two cores give is printed.
+copied; cached in the temp folder), a real conversation laid under it (``--sound``), is
+decoded whole (every frame, as fast as PyAV can) and then run through ``vigvision suggest``
+(default settings) in a fresh folder, one after the other in the same run. Prints both wall
+times, suggest's speed as a share of the plain decode's and × real time, suggest's peak RSS,
+and how much more memory each extra minute of film took between the lengths. With ``--cores
+1,2`` each length is measured on one core, then on two (the decode and suggest both held to
+those cores, as ``taskset`` holds them), and the speed-up two cores give is printed.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ if __package__ in (None, ""):
 
 import av
 
-from benchmarks._common import looped_film
+from benchmarks._common import looped_film, with_conversation
 from vigvision.film import probe
 
 
@@ -43,11 +44,11 @@ def plain_decode_s(film: Path) -> float:
 
 
 def suggest_s_and_peak_mb(
-    film: Path, out: Path, cores: set[int] | None = None, share: float | None = None
+    film: Path, out: Path, cores: set[int] | None = None, moments: int | None = None
 ) -> tuple[float, float]:
     command = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "vigvision", "-q"]
-    if share is not None:
-        command += ["--set", f"perception.closely_share={share}"]
+    if moments is not None:
+        command += ["--set", f"perception.closely_moments={moments}"]
     command += ["suggest", str(film), "--no-case", "--out", str(out)]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
@@ -65,18 +66,28 @@ def suggest_s_and_peak_mb(
     return seconds, float(done.stderr.strip().splitlines()[-1]) / 1024
 
 
+def talking_film(args: argparse.Namespace, minutes: float) -> Path:
+    film = looped_film(args.clip, minutes)
+    return with_conversation(film, args.sound) if args.sound else film
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--minutes", default="10,50", help="film lengths, comma-separated")
     parser.add_argument("--clip", default="two_kitchen_side_by_side.mp4")
+    parser.add_argument(
+        "--sound",
+        default="two_speaker_phone_call.wav",
+        help="a conversation of ../shared/media laid under the film, repeated ('': none)",
+    )
     parser.add_argument("--cores", help="core counts to hold each run to, e.g. 1,2")
     parser.add_argument(
-        "--share",
-        type=float,
-        help="perception.closely_share for suggest: watch closely only that share of the "
-        "film, around what a first look ranks best (the default setting when not given)",
+        "--moments",
+        type=int,
+        help="perception.closely_moments for suggest: watch closely only around that many "
+        "moments a first look ranks best (0: everything; the default setting when not given)",
     )
     args = parser.parse_args()
     if args.cores:
@@ -86,11 +97,11 @@ def main() -> None:
     columns = (("minutes", 8), ("decode s", 10), ("suggest s", 11), ("vs decode", 11))
     print("".join(f"{name:>{width}}" for name, width in (*columns, ("x real", 8), ("peak MB", 9))))
     for minutes in [float(m) for m in args.minutes.split(",")]:
-        film = looped_film(args.clip, minutes)
+        film = talking_film(args, minutes)
         duration = probe(film).duration_s
         decode = plain_decode_s(film)
         with tempfile.TemporaryDirectory(prefix="vigvision-throughput-") as out:
-            seconds, peak = suggest_s_and_peak_mb(film, Path(out), share=args.share)
+            seconds, peak = suggest_s_and_peak_mb(film, Path(out), moments=args.moments)
         peaks[minutes] = peak
         print(
             f"{minutes:>8g}{decode:>10.0f}{seconds:>11.0f}{decode / seconds:>10.2f}x"
@@ -108,7 +119,7 @@ def by_cores(args: argparse.Namespace) -> None:
     everything = sorted(os.sched_getaffinity(0))
     print(f"{'minutes':>8}{'cores':>6}{'decode s':>10}{'suggest s':>11}{'x real':>8}")
     for minutes in [float(m) for m in args.minutes.split(",")]:
-        film = looped_film(args.clip, minutes)
+        film = talking_film(args, minutes)
         duration = probe(film).duration_s
         speeds: dict[int, float] = {}
         for count in [int(c) for c in args.cores.split(",")]:
@@ -119,7 +130,7 @@ def by_cores(args: argparse.Namespace) -> None:
             finally:
                 os.sched_setaffinity(0, set(everything))
             with tempfile.TemporaryDirectory(prefix="vigvision-throughput-") as out:
-                seconds, _ = suggest_s_and_peak_mb(film, Path(out), cores, args.share)
+                seconds, _ = suggest_s_and_peak_mb(film, Path(out), cores, args.moments)
             speeds[count] = duration / seconds
             print(
                 f"{minutes:>8g}{count:>6}{decode:>10.0f}{seconds:>11.0f}{duration / seconds:>7.1f}x"

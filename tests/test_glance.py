@@ -71,13 +71,14 @@ def test_suggest_watches_closely_around_what_a_first_look_ranks_best(
     )
     turns_end_s = truth[len(TAKING_TURNS) - 1][1]
     settings = load_settings().with_overrides(
-        {"perception.closely_share": 0.4, "perception.closely_all_below_s": 0}
+        {"perception.closely_moments": 1, "perception.closely_all_below_s": 0}
     )
     out = tmp_path / "out"
     out.mkdir()
     run = suggest_film(probe(film), settings, out)
 
-    assert 0.3 <= closely_share(run.watched) <= 0.6
+    # One moment, at most suggest.max_len_s (20 s) with a pad on each side, of 45 s.
+    assert 0.2 <= closely_share(run.watched) <= 0.65
     glanced = [s for s in run.watched if not s.closely]
     assert glanced and all(s.because == MORE_ELSEWHERE for s in glanced)
     # The turns are watched closely, and the best candidate is among them.
@@ -90,12 +91,16 @@ def test_suggest_watches_closely_around_what_a_first_look_ranks_best(
     # What suggest says of it, and people.json of each stretch.
     words = watching_in_words(run.watched, min_people=1)
     assert words.startswith("Watched closely: ") and "less promising" in words
-    assert "perception.closely_share=1" in words
+    assert "perception.closely_moments=0" in words
     report = (out / "report.html").read_text(encoding="utf-8")
-    assert "of the film was watched closely" in report and "closely_share=1" in report
+    assert "of the film was watched closely" in report and "closely_moments=0" in report
     saved = json.loads((out / "people.json").read_text())["watched"]
     assert {w["because"] for w in saved if w["watched"] == "glanced at"} == {MORE_ELSEWHERE}
     # No row of observations.csv comes from where the film was only glanced at.
     rows_t = Observations.from_csv(out / "observations.csv")["t"]
     inside = [any(s.start_s - 0.2 <= t <= s.end_s + 0.2 for s in closely) for t in rows_t]
     assert len(rows_t) and all(inside)
+
+    # A dataset's tables cover the whole film: batch (and train) watch it all again.
+    whole = suggest_film(probe(film), settings, out, everywhere=True)
+    assert [s.closely for s in whole.watched] == [True]

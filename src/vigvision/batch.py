@@ -153,10 +153,10 @@ def analyse(
         if deidentify:
             neutral = f"{folder}{entry.path.suffix.lower()}"
             film = _neutral_link(entry.path, out / ".films" / neutral)
-            run = suggest_film(replace(info, path=film), settings, target)
+            run = suggest_film(replace(info, path=film), settings, target, everywhere=True)
             _deidentify(target, film, neutral)
         else:
-            run = suggest_film(info, settings, target)
+            run = suggest_film(info, settings, target, everywhere=True)
         status, error, candidates = "ok", "", len(run.suggestions.candidates)
     except VigvisionError as problem:
         status, error, candidates = "failed", problem.one_line(), 0

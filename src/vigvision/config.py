@@ -62,7 +62,7 @@ class PerceptionSettings:
     glance_every_s: float = _bounds(ge=0, le=60)
     glance_min_people: int = _bounds(ge=1, le=64)
     glance_max_gap_s: float = _bounds(ge=0, le=600)
-    closely_share: float = _bounds(ge=0.05, le=1)
+    closely_moments: int = _bounds(ge=0)
     closely_pad_s: float = _bounds(ge=0, le=60)
     closely_all_below_s: float = _bounds(ge=0)
     save_every_s: float = _bounds(ge=1)

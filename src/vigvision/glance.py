@@ -11,9 +11,10 @@ single face is looked for, as when watching closely (``observe.first_look``).
   unseen in it.
 - ``suggest`` goes further (``closely_where``): what the glances saw, held until the next
   one (``held``), and the whole sound track are ranked as ``suggest`` ranks a close watch;
-  only the stretches around the best of those moments, about ``closely_share`` of the
-  film, are watched closely, at the full analysis rate. Decoding every frame costs more
-  than anything else, so this is what makes ``suggest`` quicker than a plain decode.
+  only the stretches around the best ``closely_moments`` of those moments are watched
+  closely, at the full analysis rate: as many as a guider is shown, however long the
+  film. Decoding every frame costs more than anything else, so this is what makes
+  ``suggest`` quicker than a plain decode.
 """
 
 from __future__ import annotations
@@ -143,21 +144,17 @@ def _joined(pieces: Iterable[Stretch]) -> tuple[Stretch, ...]:
 
 
 def closely_where(
-    promising: Iterable[Segment],
-    seen: Sequence[Stretch],
-    duration_s: float,
-    *,
-    share: float,
-    pad_s: float,
+    promising: Iterable[Segment], seen: Sequence[Stretch], *, moments: int, pad_s: float
 ) -> tuple[Stretch, ...]:
-    """The plan ``seen`` (where enough people are in view) cut down to about ``share`` of
-    the film: the stretches around the most promising moments first (``promising``, best
-    first, each widened by ``pad_s`` on both sides), until they fill it. Gaps between them
-    shorter than two pads are watched too: seeking back to a key frame would cost as much.
+    """The plan ``seen`` (where enough people are in view) cut down to the stretches around
+    the first ``moments`` of the most promising moments (``promising``, best first, each
+    widened by ``pad_s`` on both sides; those where nobody is in view do not count). Gaps
+    between them shorter than two pads are watched too: seeking back to a key frame would
+    cost as much.
 
     >>> seen = [Stretch(0, 60, True), Stretch(60, 100, False, FEW_IN_VIEW)]
-    >>> plan = closely_where([Segment(30, 40), Segment(5, 10), Segment(50, 55)], seen, 100,
-    ...                      share=0.2, pad_s=2)
+    >>> plan = closely_where([Segment(30, 40), Segment(70, 80), Segment(5, 10),
+    ...                       Segment(50, 55)], seen, moments=2, pad_s=2)
     >>> [(s.start_s, s.end_s, s.closely) for s in plan]
     [(0.0, 3.0, False), (3.0, 12.0, True), (12.0, 28.0, False), (28.0, 42.0, True), \
 (42.0, 60.0, False), (60.0, 100.0, False)]
@@ -165,15 +162,18 @@ def closely_where(
     True
     """
     allowed = [(s.start_s, s.end_s) for s in seen if s.closely]
-    budget = share * duration_s
     chosen: list[tuple[float, float]] = []
+    taken = 0
     for moment in promising:
-        if _length(chosen) >= budget:
+        if taken >= moments:
             break
         start, end = moment.start - pad_s, moment.end + pad_s
-        for low, high in allowed:
-            if start < high and low < end:
-                chosen = _union(chosen, (max(low, start), min(high, end)), join_below=2 * pad_s)
+        parts = [
+            (max(low, start), min(high, end)) for low, high in allowed if start < high and low < end
+        ]
+        for part in parts:
+            chosen = _union(chosen, part, join_below=2 * pad_s)
+        taken += bool(parts)
     pieces: list[Stretch] = []
     for stretch in seen:
         if not stretch.closely:
@@ -206,10 +206,6 @@ def watched_through(
         if not s.closely and s.because == MORE_ELSEWHERE:
             ok &= (starts + length_s <= s.start_s + 1e-6) | (starts >= s.end_s - 1e-6)
     return ok
-
-
-def _length(pieces: list[tuple[float, float]]) -> float:
-    return sum(high - low for low, high in pieces)
 
 
 def _union(
@@ -288,7 +284,7 @@ def watching_in_words(watched: Sequence[Stretch], min_people: int) -> str:
         reasons.append(
             f"{_count(elsewhere, 'stretch', 'stretches')} that a first look (key frames "
             "and sound) found less promising than the moments watched "
-            "(`vigvision --set perception.closely_share=1 suggest ...` watches everything)"
+            "(`vigvision --set perception.closely_moments=0 suggest ...` watches everything)"
         )
     if few:
         reasons.append(f"{_count(few, 'stretch', 'stretches')} where {nobody} in view")

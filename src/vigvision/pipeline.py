@@ -108,9 +108,9 @@ def watch_and_listen(
     film (same hash) and these settings; what is computed is saved there.
 
     With ``perception.glance_first`` the key frames are looked at first, and stretches with
-    nobody in view are not watched closely; with a ``focus`` (``suggest``'s), only about
-    ``perception.closely_share`` of the film is: around the moments the first look ranks
-    best. Without one (``train``) everything with someone in view is watched closely.
+    nobody in view are not watched closely; with a ``focus`` (``suggest``'s), only the
+    stretches around the ``perception.closely_moments`` moments the first look ranks best
+    are. Without one (``train``) everything with someone in view is watched closely.
     """
     from vigvision.observe import observe_film
     from vigvision.outputs import reusable_observed, reusable_speech, save_observed, save_speech
@@ -120,6 +120,8 @@ def watch_and_listen(
 
     timings = timings if timings is not None else Timings()
     observed = reusable_observed(folder, info, settings)
+    if focus is None and observed is not None and _left_out(observed.watched):
+        observed = None  # watched only around a first look's best moments: watch it all now
     reused = observed is not None and adult is None
     heard: Voices | Speech | None = None
     if observed is None:
@@ -175,6 +177,13 @@ def watch_and_listen(
     return observed, speech
 
 
+def _left_out(watched: tuple[Stretch, ...]) -> bool:
+    """Whether a first look left stretches with people in view unwatched."""
+    from vigvision.glance import MORE_ELSEWHERE
+
+    return any(stretch.because == MORE_ELSEWHERE for stretch in watched)
+
+
 def _first_look_plan(
     info: FilmInfo,
     settings: Settings,
@@ -191,7 +200,7 @@ def _first_look_plan(
     from vigvision.voice.listen import name_voices
 
     p = settings.perception
-    if focus is None or p.closely_share >= 1 or info.duration_s <= p.closely_all_below_s:
+    if focus is None or not p.closely_moments or info.duration_s <= p.closely_all_below_s:
         # Only where somebody is in view: counting faces at the key frames is enough.
         glances = glance_at_film(info.path, settings, progress=progress)
         return in_view(glances, info.duration_s, settings)
@@ -210,9 +219,7 @@ def _first_look_plan(
     )
     if not promising:  # nobody seen together at any glance: nothing to choose by
         return seen
-    return closely_where(
-        promising, seen, info.duration_s, share=p.closely_share, pad_s=p.closely_pad_s
-    )
+    return closely_where(promising, seen, moments=p.closely_moments, pad_s=p.closely_pad_s)
 
 
 def _heard(info: FilmInfo, settings: Settings, timings: Timings, folder: Path) -> Voices | Speech:
@@ -254,8 +261,13 @@ def suggest_film(
     profile: str | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    everywhere: bool = False,
 ) -> Suggested:
-    """Watch, listen, suggest and save everything into ``folder``."""
+    """Watch, listen, suggest and save everything into ``folder``.
+
+    ``everywhere``: watch closely wherever someone is in view, not only around the moments
+    a first look ranks best (a dataset's tables, which ``train`` and ``evaluate`` read,
+    cover the whole film)."""
     from vigvision.files import all_or_none
     from vigvision.outputs import save_observed, save_suggestions
     from vigvision.suggest import suggest
@@ -267,7 +279,7 @@ def suggest_film(
         settings,
         folder,
         adult=adult,
-        focus=Focus(model, goals, profile),
+        focus=None if everywhere else Focus(model, goals, profile),
         progress=progress,
         cancel=cancel,
         timings=timings,

@@ -152,7 +152,7 @@ def write_report(suggestions: Suggestions, target: Path) -> None:
             f'<p class="settle">Only {share:.0%} of the film was watched closely: the parts '
             "where a first look found the most promising moments. Moments were not looked for "
             f"in {', '.join(f'{clock(s.start_s)} – {clock(s.end_s)}' for s in left_out)}. "
-            "To look everywhere, run <code>vigvision --set perception.closely_share=1 "
+            "To look everywhere, run <code>vigvision --set perception.closely_moments=0 "
             "suggest</code> on the film again.</p>\n" + body
         )
     if any(not c.pair.roles_known for c in suggestions.cues):
