@@ -168,19 +168,27 @@ def mel_power(samples: NDArray[np.float32]) -> NDArray[np.float32]:
     Frame t is centred on sample 160·t (200 zeros padded at each end), periodic Hann window
     of 400 samples, no log.
     """
-    padded = np.pad(samples.astype(np.float32), _FFT // 2)
     window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(_FFT) / _FFT)).astype(np.float32)
     count = 1 + len(samples) // HOP
     out = np.zeros((count, 40), np.float32)
-    # In blocks: a long film's spectrum never sits in memory whole.
+    # In blocks: a long film's spectrum, or its sound padded, never sits in memory whole.
     for first in range(0, count, 6000):
         last = min(count, first + 6000)
         frames = np.lib.stride_tricks.sliding_window_view(
-            padded[first * HOP : (last - 1) * HOP + _FFT], _FFT
+            _padded_part(samples, first * HOP, (last - 1) * HOP + _FFT), _FFT
         )[::HOP]
         power = np.abs(np.fft.rfft(frames * window, _FFT)) ** 2
         out[first:last] = (power @ _mel_matrix().T).astype(np.float32)
     return out
+
+
+def _padded_part(samples: NDArray[np.float32], start: int, end: int) -> NDArray[np.float32]:
+    """Samples ``start:end`` of the sound with ``_FFT // 2`` zeros before and after it."""
+    part = np.zeros(end - start, np.float32)
+    low, high = max(start - _FFT // 2, 0), min(end - _FFT // 2, len(samples))
+    if high > low:
+        part[low - (start - _FFT // 2) : high - (start - _FFT // 2)] = samples[low:high]
+    return part
 
 
 def embed(
