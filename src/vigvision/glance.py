@@ -202,10 +202,14 @@ def watched_through(
     [True, True, False]
     """
     ok = np.ones(len(starts), dtype=bool)
-    for s in stretches:
-        if not s.closely and s.because == MORE_ELSEWHERE:
-            ok &= (starts + length_s <= s.start_s + 1e-6) | (starts >= s.end_s - 1e-6)
+    for s in left_out(stretches):
+        ok &= (starts + length_s <= s.start_s + 1e-6) | (starts >= s.end_s - 1e-6)
     return ok
+
+
+def left_out(stretches: Sequence[Stretch]) -> list[Stretch]:
+    """The stretches with people in view that a first look left unwatched."""
+    return [s for s in stretches if not s.closely and s.because == MORE_ELSEWHERE]
 
 
 def _union(

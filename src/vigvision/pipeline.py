@@ -26,7 +26,7 @@ from vigvision import resume
 from vigvision.config import LISTENING_SECTIONS, Settings
 from vigvision.errors import ConfigError, VigvisionError
 from vigvision.film import FilmInfo
-from vigvision.glance import Stretch
+from vigvision.glance import Stretch, left_out
 
 if TYPE_CHECKING:
     from vigvision.observe import Observed
@@ -120,7 +120,7 @@ def watch_and_listen(
 
     timings = timings if timings is not None else Timings()
     observed = reusable_observed(folder, info, settings)
-    if focus is None and observed is not None and _left_out(observed.watched):
+    if focus is None and observed is not None and left_out(observed.watched):
         observed = None  # watched only around a first look's best moments: watch it all now
     reused = observed is not None and adult is None
     heard: Voices | Speech | None = None
@@ -175,13 +175,6 @@ def watch_and_listen(
             save_speech(speech, folder, info, settings)
             (folder / HEARD_SO_FAR).unlink(missing_ok=True)
     return observed, speech
-
-
-def _left_out(watched: tuple[Stretch, ...]) -> bool:
-    """Whether a first look left stretches with people in view unwatched."""
-    from vigvision.glance import MORE_ELSEWHERE
-
-    return any(stretch.because == MORE_ELSEWHERE for stretch in watched)
 
 
 def _first_look_plan(

@@ -17,7 +17,7 @@ import numpy as np
 from vigvision.cues.group import GroupMoment
 from vigvision.cues.table import PairCues
 from vigvision.export.clips import still_data_uri
-from vigvision.glance import MORE_ELSEWHERE, closely_share
+from vigvision.glance import closely_share, left_out
 from vigvision.selections import evidence_words
 from vigvision.suggest import Candidate, Suggestions
 
@@ -145,13 +145,13 @@ def write_report(suggestions: Suggestions, target: Path) -> None:
             for g in suggestions.groups
         )
         body += f'\n<h2>The group</h2>\n<ul class="groups">{groups}</ul>'
-    left_out = [s for s in suggestions.watched if s.because == MORE_ELSEWHERE]
-    if left_out:
+    unwatched = left_out(suggestions.watched)
+    if unwatched:
         share = closely_share(suggestions.watched)
         body = (
             f'<p class="settle">Only {share:.0%} of the film was watched closely: the parts '
             "where a first look found the most promising moments. Moments were not looked for "
-            f"in {', '.join(f'{clock(s.start_s)} – {clock(s.end_s)}' for s in left_out)}. "
+            f"in {', '.join(f'{clock(s.start_s)} – {clock(s.end_s)}' for s in unwatched)}. "
             "To look everywhere, run <code>vigvision --set perception.closely_moments=0 "
             "suggest</code> on the film again.</p>\n" + body
         )

@@ -184,10 +184,11 @@ def mel_power(samples: NDArray[np.float32]) -> NDArray[np.float32]:
 
 def _padded_part(samples: NDArray[np.float32], start: int, end: int) -> NDArray[np.float32]:
     """Samples ``start:end`` of the sound with ``_FFT // 2`` zeros before and after it."""
+    offset = start - _FFT // 2  # where the part starts in the unpadded sound
     part = np.zeros(end - start, np.float32)
-    low, high = max(start - _FFT // 2, 0), min(end - _FFT // 2, len(samples))
+    low, high = max(offset, 0), min(offset + len(part), len(samples))
     if high > low:
-        part[low - (start - _FFT // 2) : high - (start - _FFT // 2)] = samples[low:high]
+        part[low - offset : high - offset] = samples[low:high]
     return part
 
 
