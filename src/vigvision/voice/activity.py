@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pyannote.core import Segment, Timeline
 
 from vigvision.config import VoiceSettings
-from vigvision.voice.runtime import listening_session
+from vigvision.voice.runtime import cores, listening_session, side_by_side
 
 RATE: Final = 16000
 # Silero's frame: 512 samples (32 ms) at 16 kHz, seen with the 64 samples before it.
@@ -34,7 +34,8 @@ _CONTEXT: Final = 64
 # up on the two seconds before it. The stretches are heard side by side (one batch: faster).
 _STREAM_FRAMES: Final = 313
 _WARM_UP_FRAMES: Final = 63
-# Stretches per batch: bounds the memory of a long film's batch to ~200 MB.
+# Stretches heard at once, over all cores: bounds the memory of a long film's batches to
+# ~200 MB.
 _MAX_STREAMS: Final = 256
 # Frames whose loudness is worked out at once (about a minute of sound).
 _LEVEL_BLOCK_FRAMES: Final = 2048
@@ -77,17 +78,23 @@ def speech_probability(samples: NDArray[np.float32]) -> NDArray[np.float32]:
     # like speech to the model (measured: 29% against 13%).
     out = np.zeros((streams, _STREAM_FRAMES), np.float32)
     out[0] = _heard(_frames_at(frames, np.arange(_STREAM_FRAMES)[None]))[0]
-    for first in range(1, streams, _MAX_STREAMS):
-        group = np.arange(first, min(streams, first + _MAX_STREAMS))
+    # A group per core at least, heard side by side.
+    size = max(1, min(_MAX_STREAMS // cores(), -(-(streams - 1) // cores())))
+    groups = [np.arange(first, min(streams, first + size)) for first in range(1, streams, size)]
+
+    def heard(group: NDArray[np.int64]) -> NDArray[np.float32]:
         index = group[:, None] * _STREAM_FRAMES + np.arange(-_WARM_UP_FRAMES, _STREAM_FRAMES)
-        out[group] = _heard(_frames_at(frames, index))[:, _WARM_UP_FRAMES:]
+        return _heard(_frames_at(frames, index))[:, _WARM_UP_FRAMES:]
+
+    for group, probability in zip(groups, side_by_side(heard, groups), strict=True):
+        out[group] = probability
     return out.reshape(-1)[:count]
 
 
 def _frames_at(frames: NDArray[np.float32], index: NDArray[np.int64]) -> NDArray[np.float32]:
     """The frames at ``index`` (silence past the last one), clipped to -1..1."""
     batch = np.empty((*index.shape, FRAME), np.float32)
-    # Straight into the batch (mode "clip" is not buffered): a long film's batch is ~200 MB.
+    # Straight into the batch (mode "clip" is not buffered): a long film's batches are ~200 MB.
     np.take(frames, index, axis=0, out=batch, mode="clip")
     batch[index >= len(frames)] = 0.0
     return np.clip(batch, -1, 1, out=batch)

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from vigvision.errors import MissingModelError
 from vigvision.resources import shipped_path
-from vigvision.voice.runtime import listening_session
+from vigvision.voice.runtime import listening_session, side_by_side
 
 MEL: Final = "models/voice_encoder_mel.npy"
 RATE: Final = 16000
@@ -204,12 +204,20 @@ def embed(
     for index, (first, last) in enumerate(spans):
         by_length.setdefault(max(1, last - first), []).append(index)
     encoder = _encoder()
-    for length, indices in by_length.items():
-        for start in range(0, len(indices), _BATCH):
-            chosen = indices[start : start + _BATCH]
-            batch = np.stack([_levelled(mel, samples, *spans[i], length) for i in chosen])
-            (embedded,) = encoder.run(None, {"mel": batch})
-            out[chosen] = embedded
+    batches = [
+        (length, indices[start : start + _BATCH])
+        for length, indices in by_length.items()
+        for start in range(0, len(indices), _BATCH)
+    ]
+
+    def embedded(batch: tuple[int, list[int]]) -> NDArray[np.float32]:
+        length, chosen = batch
+        mels = np.stack([_levelled(mel, samples, *spans[i], length) for i in chosen])
+        (prints,) = encoder.run(None, {"mel": mels})
+        return np.asarray(prints, dtype=np.float32)
+
+    for (_, chosen), prints in zip(batches, side_by_side(embedded, batches), strict=True):
+        out[chosen] = prints
     return out
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -71,12 +72,15 @@ def hear_voices(
         return Speech(observable=True, duration_s=info.duration_s)
     samples = samples[:filled]
     voice = settings.voice
-    frames = voice_frames(samples, t0)
+    # Pitch and spectrum are worked out on another core while Silero hears the speech.
+    with ThreadPoolExecutor(1, thread_name_prefix="vigvision-describe") as pool:
+        described = pool.submit(describe, samples, t0)
+        frames = voice_frames(samples, t0)
+        features = described.result()
     heard = speech_intervals(frames, voice)
     # A phrase now and then inside music is the music's (a singer, a jingle), not a person's.
     unclear = loud_non_speech(frames, heard, voice)
     speech = heard.extrude(unclear)
-    features = describe(samples, t0)
     labels = label_voices(samples, features, speech, voice)
     return Voices(info.duration_s, speech, unclear, features, labels)
 

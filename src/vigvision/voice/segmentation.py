@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from pyannote.core import Timeline
 
 from vigvision.errors import MissingModelError
-from vigvision.voice.runtime import listening_session
+from vigvision.voice.runtime import listening_session, side_by_side
 
 RATE: Final = 16000
 CHUNK: Final = 10 * RATE
@@ -82,14 +82,21 @@ def chunk_starts(count: int, speech: Timeline, step_s: float, t0: float = 0.0) -
 
 def local_voices(samples: NDArray[np.float32], starts: list[int]) -> LocalVoices:
     """Who speaks in each chunk of ``samples`` (16 kHz) starting at ``starts``."""
-    speaking = np.zeros((len(starts), FRAMES, LOCAL_VOICES), bool)
-    for first in range(0, len(starts), _BATCH):
-        chosen = starts[first : first + _BATCH]
+    model = _model()
+    name = model.get_inputs()[0].name
+
+    def heard(chosen: list[int]) -> NDArray[np.bool_]:
         batch = np.zeros((len(chosen), 1, CHUNK), np.float32)
         for row, start in enumerate(chosen):
             part = samples[start : start + CHUNK]
             batch[row, 0, : len(part)] = part
-        model = _model()
-        (log_classes,) = model.run(None, {model.get_inputs()[0].name: batch})
-        speaking[first : first + len(chosen)] = _SPEAKING[log_classes.argmax(axis=-1)]
+        (log_classes,) = model.run(None, {name: batch})
+        return np.asarray(_SPEAKING[log_classes.argmax(axis=-1)], dtype=bool)
+
+    batches = [starts[first : first + _BATCH] for first in range(0, len(starts), _BATCH)]
+    speaking = np.zeros((len(starts), FRAMES, LOCAL_VOICES), bool)
+    for first, said in zip(
+        range(0, len(starts), _BATCH), side_by_side(heard, batches), strict=True
+    ):
+        speaking[first : first + len(said)] = said
     return LocalVoices(np.array(starts, np.int64), speaking)
