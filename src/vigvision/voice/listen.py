@@ -22,6 +22,7 @@ from vigvision.observations import Observations
 from vigvision.turns import Said, Speaker, Speech, Voices, make_turns
 from vigvision.voice.activity import loud_non_speech, speech_intervals, voice_frames
 from vigvision.voice.features import HOP, RATE, VoiceFeatures, describe
+from vigvision.voice.runtime import let_go_of_models
 from vigvision.voice.speakers import label_voices, owners_of_voices, seen_speaking
 
 # Runs of one voice shorter than this (seconds) are too short to say whose they are.
@@ -56,6 +57,15 @@ def hear_voices(
     info = info or probe(path)
     if not info.has_audio:
         return Speech(observable=False, duration_s=info.duration_s)
+    try:
+        return _heard(path, info, settings, progress)
+    finally:
+        let_go_of_models()
+
+
+def _heard(
+    path: Path, info: FilmInfo, settings: Settings, progress: Callable[[float], None] | None
+) -> Voices | Speech:
     reader = AudioReader.from_settings(path, settings.audio)
     # Into one array as they come: chunks joined at the end would hold the sound twice.
     samples = np.zeros(math.ceil((info.duration_s + 1) * reader.sample_rate), np.float32)

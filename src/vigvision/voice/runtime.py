@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -35,6 +36,42 @@ def listening_session(model: str | bytes) -> Any:
 # Batches side by side at most: each holds its model's working memory (the segmentation's
 # ~45 MB), and beyond a few the listening no longer holds up the watching.
 _MAX_SIDE_BY_SIDE = 4
+
+
+_LOADED: list[Any] = []
+
+
+def while_listening(load: Callable[[], R]) -> Callable[[], R]:
+    """``load`` (a model's session) made once, and kept until ``let_go_of_models``."""
+    kept = cache(load)
+    _LOADED.append(kept)
+    return kept
+
+
+def let_go_of_models() -> None:
+    """Forget the listening models once a sound track is heard: onnxruntime keeps each
+    session's working memory as large as its largest batch (on a 10-minute film ~250 MB
+    together), which the watching of the picture would otherwise carry on its back.
+    The next film's listening loads them again (a fifth of a second)."""
+    for kept in _LOADED:
+        kept.cache_clear()
+    _give_back_freed_memory()
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the memory freed by the listening back to the system (glibc keeps it for the
+    thread that freed it otherwise: 70 MB on a 10-minute film, measured). Elsewhere than
+    glibc there is nothing to do."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return
+    if trim is not None:
+        trim(0)
 
 
 def cores() -> int:

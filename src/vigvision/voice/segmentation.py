@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import itertools
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -22,7 +21,7 @@ from numpy.typing import NDArray
 from pyannote.core import Timeline
 
 from vigvision.errors import MissingModelError
-from vigvision.voice.runtime import listening_session, side_by_side
+from vigvision.voice.runtime import listening_session, side_by_side, while_listening
 
 RATE: Final = 16000
 CHUNK: Final = 10 * RATE
@@ -62,7 +61,7 @@ def _model_file() -> Path:
     return path
 
 
-@cache
+@while_listening
 def _model() -> Any:
     return listening_session(str(_model_file()))
 
