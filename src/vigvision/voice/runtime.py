@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any, TypeVar
 
+from vigvision.memory import give_back_freed_memory
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -55,23 +57,7 @@ def let_go_of_models() -> None:
     The next film's listening loads them again (a fifth of a second)."""
     for kept in _LOADED:
         kept.cache_clear()
-    _give_back_freed_memory()
-
-
-def _give_back_freed_memory() -> None:
-    """Hand the memory freed by the listening back to the system (glibc keeps it for the
-    thread that freed it otherwise: 70 MB on a 10-minute film, measured). Elsewhere than
-    glibc there is nothing to do."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        return
-    if trim is not None:
-        trim(0)
+    give_back_freed_memory()
 
 
 def cores() -> int:

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from pyannote.core import Timeline
 
 from vigvision.errors import MissingModelError
+from vigvision.voice.features import Sound
 from vigvision.voice.runtime import listening_session, side_by_side, while_listening
 
 RATE: Final = 16000
@@ -79,7 +80,7 @@ def chunk_starts(count: int, speech: Timeline, step_s: float, t0: float = 0.0) -
     return [s for s in starts if any(a < s + CHUNK and b > s for a, b in spans)]
 
 
-def local_voices(samples: NDArray[np.float32], starts: list[int]) -> LocalVoices:
+def local_voices(samples: Sound, starts: list[int]) -> LocalVoices:
     """Who speaks in each chunk of ``samples`` (16 kHz) starting at ``starts``."""
     model = _model()
     name = model.get_inputs()[0].name

@@ -23,7 +23,7 @@ from pyannote.core import Segment, Timeline
 from vigvision.config import VoiceSettings
 from vigvision.observations import Observations
 from vigvision.voice.embedding import embed, mel_power
-from vigvision.voice.features import HOP, RATE, VoiceFeatures
+from vigvision.voice.features import HOP, RATE, Sound, VoiceFeatures
 from vigvision.voice.segmentation import (
     FRAME,
     FRAMES,
@@ -74,7 +74,7 @@ def _windows(speech: Timeline, size: float, hop: float) -> list[Segment]:
 
 
 def label_voices(
-    samples: NDArray[np.float32],
+    samples: Sound,
     features: VoiceFeatures,
     speech: Timeline,
     settings: VoiceSettings,
