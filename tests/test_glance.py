@@ -94,6 +94,9 @@ def test_suggest_watches_closely_around_what_a_first_look_ranks_best(
     assert "perception.closely_moments=0" in words
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "of the film was watched closely" in report and "closely_moments=0" in report
+    # The timeline greys what was only glanced at: empty tracks there mean nobody looked.
+    assert report.count("<title>only glanced at: ") == len(glanced)
+    assert "grey: only glanced at" in report
     saved = json.loads((out / "people.json").read_text())["watched"]
     assert {w["because"] for w in saved if w["watched"] == "glanced at"} == {MORE_ELSEWHERE}
     # No row of observations.csv comes from where the film was only glanced at.

@@ -9,6 +9,7 @@ network, no other files, so it can be opened anywhere and deleted with the case.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -17,7 +18,7 @@ import numpy as np
 from vigvision.cues.group import GroupMoment
 from vigvision.cues.table import PairCues
 from vigvision.export.clips import still_data_uri
-from vigvision.glance import closely_share, left_out
+from vigvision.glance import Stretch, closely_share, left_out
 from vigvision.selections import evidence_words
 from vigvision.suggest import Candidate, Suggestions
 
@@ -55,8 +56,15 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def timeline(cues: PairCues, candidates: list[Candidate], duration_s: float) -> str:
-    """The whole film as an SVG: a track per main cue, candidates shaded and numbered."""
+def timeline(
+    cues: PairCues,
+    candidates: list[Candidate],
+    duration_s: float,
+    glanced: Sequence[Stretch] = (),
+) -> str:
+    """The whole film as an SVG: a track per main cue, candidates shaded and numbered, and
+    the stretches only ``glanced`` at greyed (their tracks are empty because nobody looked,
+    not because nothing happened)."""
     label_w = 150
     plot_w = _WIDTH - label_w
     height = _TRACK_H * len(_TRACKS) + 30
@@ -66,6 +74,18 @@ def timeline(cues: PairCues, candidates: list[Candidate], duration_s: float) -> 
     def x(t: float) -> float:
         return label_w + plot_w * t / max(duration_s, 1e-9)
 
+    for stretch in glanced:
+        parts.append(
+            f'<rect x="{x(stretch.start_s):.1f}" y="0" '
+            f'width="{max(x(stretch.end_s) - x(stretch.start_s), 1):.1f}" '
+            f'height="{height - 18}" fill="#e4e4e4"><title>only glanced at: '
+            f"{clock(stretch.start_s)} – {clock(stretch.end_s)}</title></rect>"
+        )
+    if glanced:
+        parts.append(
+            f'<text x="{_WIDTH}" y="{height - 6}" text-anchor="end">'
+            "grey: only glanced at, not watched closely</text>"
+        )
     for c in candidates:
         parts.append(
             f'<rect x="{x(c.start_s):.1f}" y="0" width="{max(x(c.end_s) - x(c.start_s), 2):.1f}" '
@@ -130,7 +150,12 @@ def write_report(suggestions: Suggestions, target: Path) -> None:
             "</div></section>"
         )
     plot = (
-        timeline(suggestions.cues[0], suggestions.candidates, info.duration_s)
+        timeline(
+            suggestions.cues[0],
+            suggestions.candidates,
+            info.duration_s,
+            glanced=left_out(suggestions.watched),
+        )
         if suggestions.cues
         else ""
     )
