@@ -35,11 +35,6 @@ def listening_session(model: str | bytes) -> Any:
     )
 
 
-# Batches side by side at most: each holds its model's working memory (the segmentation's
-# ~45 MB), and beyond a few the listening no longer holds up the watching.
-_MAX_SIDE_BY_SIDE = 4
-
-
 _LOADED: list[Any] = []
 
 
@@ -52,12 +47,17 @@ def while_listening(load: Callable[[], R]) -> Callable[[], R]:
 
 def let_go_of_models() -> None:
     """Forget the listening models once a sound track is heard: onnxruntime keeps each
-    session's working memory as large as its largest batch (on a 10-minute film ~250 MB
-    together), which the watching of the picture would otherwise carry on its back.
+    session's working memory as large as its largest batch (about 200 MB for the three on a
+    10-minute film), which the watching of the picture would otherwise carry on its back.
     The next film's listening loads them again (a fifth of a second)."""
     for kept in _LOADED:
         kept.cache_clear()
     give_back_freed_memory()
+
+
+# Batches side by side at most: each holds its model's working memory (the segmentation's
+# ~45 MB), and beyond a few the listening no longer holds up the watching.
+_MAX_SIDE_BY_SIDE = 4
 
 
 def cores() -> int:
