@@ -155,17 +155,20 @@ def _voices_of(
     Only prints of at least a second of speech are clustered (shorter ones say little of
     whose voice it is); every print then joins the voice whose centre it is closest to.
     """
-    # SciPy's tree, cut at the threshold: what scikit-learn's AgglomerativeClustering builds
-    # for average linkage (it calls this), without importing scikit-learn (2.4 s).
-    from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.cluster import AgglomerativeClustering
 
     lengths = np.array([(last - first) / 100 for first, last in spans])
     reliable = np.flatnonzero(lengths >= _RELIABLE_S)
     if len(reliable) < 2:
         return np.zeros(len(prints), np.int64)
     chosen = reliable[np.unique(np.linspace(0, len(reliable) - 1, _CLUSTERED).round().astype(int))]
-    tree = linkage(prints[chosen].astype(np.float64), method="average", metric="cosine")
-    found = fcluster(tree, t=1.0 - settings.same_voice_similarity, criterion="distance") - 1
+    clustering = AgglomerativeClustering(
+        n_clusters=None,
+        metric="cosine",
+        linkage="average",
+        distance_threshold=1.0 - settings.same_voice_similarity,
+    )
+    found = clustering.fit_predict(prints[chosen])
     # Each clustered print stands for the speech between it and the next one.
     heard_per_print = len(reliable) / len(chosen) * settings.window_hop_s
     # A voice must be heard for min_voice_s, and in a short recording for a tenth of its
@@ -185,10 +188,7 @@ def _voices_of(
         centres = _unit(np.array([prints[chosen[found == g]].mean(axis=0) for g in others]))
         mine = found == smallest
         found[mine] = np.array(others)[np.argmax(prints[chosen[mine]] @ centres.T, axis=1)]
-    # Numbered in the order first heard: where two voices' prints cover a frame equally,
-    # the one heard first has it, however the clustering happened to number them.
-    firsts = np.unique(found, return_index=True)[1]
-    alive = found[np.sort(firsts)]
+    alive = np.flatnonzero(np.bincount(found) > 0)
     centres = _unit(np.array([prints[chosen[found == g]].mean(axis=0) for g in alive]))
     return np.asarray(np.argmax(prints @ centres.T, axis=1), dtype=np.int64)
 
