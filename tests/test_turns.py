@@ -206,3 +206,23 @@ def test_talk_after_loud_music_is_heard_again_within_seconds(media: Path, tmp_pa
     )
     ten_s_after = marked.crop(Segment(30.0, 20 + 2 * clip_s))
     assert share_kept(ten_s_after, speech.speech) >= 0.85
+
+
+def test_voiceprints_are_grouped_and_numbered_as_scikit_learn_would() -> None:
+    from sklearn.cluster import AgglomerativeClustering
+
+    from vigvision.voice.speakers import _close_prints
+
+    rng = np.random.default_rng(7)
+    # Three voices: prints scattered around three directions, and a few stray ones.
+    centres = rng.normal(size=(3, 256))
+    prints = np.concatenate(
+        [centre + rng.normal(scale=0.6, size=(40, 256)) for centre in centres]
+        + [rng.normal(size=(5, 256))]
+    ).astype(np.float32)
+    rng.shuffle(prints)
+    for threshold in (0.2, 0.31, 0.5, 0.9):
+        expected = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold
+        ).fit_predict(prints)
+        assert _close_prints(prints, threshold).tolist() == expected.tolist()

@@ -155,20 +155,12 @@ def _voices_of(
     Only prints of at least a second of speech are clustered (shorter ones say little of
     whose voice it is); every print then joins the voice whose centre it is closest to.
     """
-    from sklearn.cluster import AgglomerativeClustering
-
     lengths = np.array([(last - first) / 100 for first, last in spans])
     reliable = np.flatnonzero(lengths >= _RELIABLE_S)
     if len(reliable) < 2:
         return np.zeros(len(prints), np.int64)
     chosen = reliable[np.unique(np.linspace(0, len(reliable) - 1, _CLUSTERED).round().astype(int))]
-    clustering = AgglomerativeClustering(
-        n_clusters=None,
-        metric="cosine",
-        linkage="average",
-        distance_threshold=1.0 - settings.same_voice_similarity,
-    )
-    found = clustering.fit_predict(prints[chosen])
+    found = _close_prints(prints[chosen], 1.0 - settings.same_voice_similarity)
     # Each clustered print stands for the speech between it and the next one.
     heard_per_print = len(reliable) / len(chosen) * settings.window_hop_s
     # A voice must be heard for min_voice_s, and in a short recording for a tenth of its
@@ -191,6 +183,40 @@ def _voices_of(
     alive = np.flatnonzero(np.bincount(found) > 0)
     centres = _unit(np.array([prints[chosen[found == g]].mean(axis=0) for g in alive]))
     return np.asarray(np.argmax(prints @ centres.T, axis=1), dtype=np.int64)
+
+
+def _close_prints(prints: NDArray[np.float32], threshold: float) -> NDArray[np.int64]:
+    """Clusters of prints (average linkage, cosine distance) merged while closer than
+    ``threshold``, numbered as scikit-learn's ``AgglomerativeClustering`` numbers them.
+
+    SciPy builds the tree, as scikit-learn does when asked; its import (2.4 s and 83 MB)
+    is spared. The numbering matters: where two voices' prints tie over a 10 ms frame, the
+    lower number has it (another numbering moved 0.4% of the benchmark films' speech).
+    """
+    import heapq
+
+    from scipy.cluster.hierarchy import linkage
+
+    leaves = len(prints)
+    tree = linkage(prints.astype(np.float64), method="average", metric="cosine")
+    children = tree[:, :2].astype(np.int64)
+    clusters = int(np.count_nonzero(tree[:, 2] >= threshold)) + 1
+    # The tree cut as scikit-learn cuts it: the latest merge undone, again and again.
+    nodes = [-(int(children[-1].max()) + 1)]
+    for _ in range(clusters - 1):
+        first, second = children[-nodes[0] - leaves]
+        heapq.heappush(nodes, -int(first))
+        heapq.heappushpop(nodes, -int(second))
+    found = np.zeros(leaves, np.int64)
+    for number, node in enumerate(nodes):
+        below = [-node]
+        while below:
+            at = below.pop()
+            if at < leaves:
+                found[at] = number
+            else:
+                below.extend(int(c) for c in children[at - leaves])
+    return found
 
 
 def _unit(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
