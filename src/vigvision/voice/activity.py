@@ -69,7 +69,7 @@ def speech_probability(samples: Sound) -> NDArray[np.float32]:
     count = len(samples) // FRAME
     if count == 0:
         return np.zeros(0, np.float32)
-    # A view, not a copy: a 50-minute sound track is 190 MB of samples.
+    # A view, not a copy: a 50-minute sound track is 96 MB of samples.
     frames = samples[: count * FRAME].reshape(count, FRAME)
     streams = -(-count // _STREAM_FRAMES)
     # Each stream after the first: its warm-up frames (the ones before its own), then its own.
@@ -78,7 +78,8 @@ def speech_probability(samples: Sound) -> NDArray[np.float32]:
     out = np.zeros((streams, _STREAM_FRAMES), np.float32)
     out[0] = _heard(frames, np.arange(_STREAM_FRAMES)[None])[0]
     # A group per core at least, heard side by side.
-    size = max(1, min(_MAX_STREAMS // cores(), -(-(streams - 1) // cores())))
+    spread = cores()
+    size = max(1, min(_MAX_STREAMS // spread, -(-(streams - 1) // spread)))
     groups = [np.arange(first, min(streams, first + size)) for first in range(1, streams, size)]
 
     def heard(group: NDArray[np.int64]) -> NDArray[np.float32]:

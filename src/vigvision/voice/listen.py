@@ -58,12 +58,12 @@ def hear_voices(
     if not info.has_audio:
         return Speech(observable=False, duration_s=info.duration_s)
     try:
-        return _heard(path, info, settings, progress)
+        return _voices_heard(path, info, settings, progress)
     finally:
         let_go_of_models()
 
 
-def _heard(
+def _voices_heard(
     path: Path, info: FilmInfo, settings: Settings, progress: Callable[[float], None] | None
 ) -> Voices | Speech:
     reader = AudioReader.from_settings(path, settings.audio)
