@@ -84,7 +84,7 @@ def timeline(
     if glanced:
         parts.append(
             f'<text x="{_WIDTH}" y="{height - 6}" text-anchor="end">'
-            "grey: only glanced at, not watched closely</text>"
+            "grey: only glanced at, though someone was in view</text>"
         )
     for c in candidates:
         parts.append(
