@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 from pathlib import Path
 
 import av
@@ -12,7 +13,7 @@ import pytest
 
 from tests.films import TONE_HZ, cut_in_half, make_audio_file, make_film
 from vigvision.errors import FilmError
-from vigvision.film import AudioReader, FilmWriter, FrameReader, probe
+from vigvision.film import AudioReader, FilmWriter, FrameReader, probe, read_in_turn
 
 
 @pytest.fixture(scope="session")
@@ -76,10 +77,26 @@ def test_a_part_of_the_film_is_read_by_seeking(made: Path) -> None:
     film = make_film(made / "long.mp4", seconds=6.0, fps=25)
     whole = [f.t for f in FrameReader(film, fps=5)]
     part = [f.t for f in FrameReader(film, fps=5, start_s=2.0, end_s=4.0)]
-    assert 2.0 <= part[0] <= 2.05 and 3.9 < part[-1] < 4.0
-    # Inside the part, the same frames as when reading the whole film; at its edges the
+    # One frame for each instant of the grid in [2, 4): 2.0, 2.2 ... 3.8.
+    assert len(part) == 10 and 2.0 <= part[0] <= 2.05 and part[-1] == pytest.approx(3.8, abs=0.05)
+    # Inside the part, the same frames as when reading the whole film; at its start the
     # frame nearest to an instant may lie just outside [2, 4) and is replaced by one inside.
-    assert part[1:-1] == pytest.approx([t for t in whole if part[0] < t < part[-1]], abs=1e-6)
+    assert part[1:] == pytest.approx([t for t in whole if part[0] < t <= part[-1]], abs=1e-6)
+
+
+def test_a_stretch_read_in_parts_gives_the_frames_it_gives_whole(made: Path) -> None:
+    film = make_film(made / "parts.mp4", seconds=6.0, fps=25)
+    whole = FrameReader(film, fps=5, start_s=0.5, end_s=5.5)
+    parts = whole.parts(every_s=2.0)
+    assert len(parts) >= 2
+    # Read two at a time, each part after the one before it, as a stretch is watched.
+    in_parts = [frame.t for _, frames in read_in_turn(parts, side_by_side=2) for frame in frames]
+    assert in_parts == [frame.t for frame in whole]
+    # Stopping in the first part stops the decoders of the others too.
+    for _, frames in read_in_turn(parts, side_by_side=2):
+        next(frames)
+        break
+    assert not [t for t in threading.enumerate() if t.name == "vigvision-decode"]
 
 
 def test_stopping_early_releases_the_decoder(made: Path) -> None:

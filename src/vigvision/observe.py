@@ -12,6 +12,7 @@ body pose until their face is found (``seen_by`` says which).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections import Counter
@@ -25,9 +26,9 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from vigvision import resume
+from vigvision import machine, resume
 from vigvision.config import Settings
-from vigvision.film import FilmInfo, FrameReader, probe
+from vigvision.film import FilmInfo, FrameReader, probe, read_in_turn
 from vigvision.glance import (
     Glance,
     Stretch,
@@ -62,6 +63,12 @@ _MOTION_THRESHOLD = 12
 # A person followed by their body is followed by their face from when one is found where
 # their head is with at least this confidence (the detector's, 0-1).
 _FACE_OVER_BODY = 0.7
+# Stretches watched closely are decoded in parts about this long (seconds), two parts at
+# once (``read_in_turn``). A part starts just after a key frame (most films have one every
+# 1-4 s), and each decoder keeps ``prefetch_frames`` frames ready: about half a part at 5
+# fps, so that neither decoder waits for the other.
+_PART_S = 4.0
+_DECODERS = 2
 # Share of the whole picture that changes when the shot cuts or the camera moves.
 _CAMERA_MOVED = 0.4
 
@@ -203,42 +210,35 @@ def observe_film(
         watching = in_view(glance_at_film(path, settings), info.duration_s, settings)
     else:
         watching = everywhere(info.duration_s)
-    fps = settings.film.analysis_fps
     # Saves fall on the same instants whether a run started at the beginning or continued,
     # and at each the models start afresh (their memory of the frames before is not saved):
     # a continued run then watches exactly as an uninterrupted one.
     save_every = settings.perception.save_every_s
     next_save = (math.floor(start_s / save_every) + 1) * save_every
     damaged_from_s: float | None = None
-    try:
-        for stretch in watching:
-            if not stretch.closely or stretch.end_s <= start_s:
-                continue
-            if stretch.start_s > start_s:
-                # After a stretch not watched closely: as after a cut, nobody is where
-                # they were; the analysis grid goes on from the stretch's start.
-                start_s = stretch.start_s
-                grid_from = math.ceil(start_s * fps - 1e-9) / fps if fps else None
-                watcher.jump(start_s)
-            reader = FrameReader.from_settings(
-                path, settings.film, start_s=start_s, end_s=stretch.end_s, grid_from_s=grid_from
-            )
-            for frame in reader:
-                watcher.look(index, frame.t, frame.image)
-                index += 1
-                if progress is not None:
-                    progress(frame.t)
-                if frame.t >= next_save:
-                    if resume_from is not None and not keep_landmarks:
-                        state = {**watcher.state(frame.t, index), "plan": watching}
-                        resume.keep(resume_from, info.sha256, settings, _WATCHING_SETTINGS, state)
-                    watcher.start_models_afresh()
-                    next_save = (math.floor(frame.t / save_every) + 1) * save_every
-            if reader.damaged_from_s is not None:
-                damaged_from_s = reader.damaged_from_s
-                break
-    finally:
-        watcher.close()
+    with contextlib.closing(watcher):
+        parts, jumps = _closely_watched_parts(path, settings, watching, start_s, grid_from)
+        decoders = min(_DECODERS, machine.cores())
+        with contextlib.closing(read_in_turn(parts, side_by_side=decoders)) as readings:
+            for jump, (reader, frames) in zip(jumps, readings, strict=True):
+                if jump is not None:
+                    watcher.jump(jump)
+                for frame in frames:
+                    watcher.look(index, frame.t, frame.image)
+                    index += 1
+                    if progress is not None:
+                        progress(frame.t)
+                    if frame.t >= next_save:
+                        if resume_from is not None and not keep_landmarks:
+                            state = {**watcher.state(frame.t, index), "plan": watching}
+                            resume.keep(
+                                resume_from, info.sha256, settings, _WATCHING_SETTINGS, state
+                            )
+                        watcher.start_models_afresh()
+                        next_save = (math.floor(frame.t / save_every) + 1) * save_every
+                if reader.damaged_from_s is not None:
+                    damaged_from_s = reader.damaged_from_s
+                    break
     table, landmarks = watcher.table()
     people = guess_roles(summarise(table, settings.roles), settings.roles)
     if adult is not None:
@@ -252,6 +252,37 @@ def observe_film(
         landmarks=landmarks,
         watched=watching,
     )
+
+
+def _closely_watched_parts(
+    path: Path,
+    settings: Settings,
+    watching: tuple[Stretch, ...],
+    start_s: float,
+    grid_from: float | None,
+) -> tuple[list[FrameReader], list[float | None]]:
+    """The parts of the film to watch closely from ``start_s`` on, in order, each with
+    where the watching jumps to before it (None: it goes on from the part before)."""
+    fps = settings.film.analysis_fps
+    parts: list[FrameReader] = []
+    jumps: list[float | None] = []
+    for stretch in watching:
+        if not stretch.closely or stretch.end_s <= start_s:
+            continue
+        jump = None
+        if stretch.start_s > start_s:
+            # After a stretch not watched closely: as after a cut, nobody is where
+            # they were; the analysis grid goes on from the stretch's start.
+            start_s = jump = stretch.start_s
+            grid_from = math.ceil(start_s * fps - 1e-9) / fps if fps else None
+        whole = FrameReader.from_settings(
+            path, settings.film, start_s=start_s, end_s=stretch.end_s, grid_from_s=grid_from
+        )
+        # Decoded in parts, the next one while one is watched (see ``read_in_turn``).
+        for part in whole.parts(every_s=_PART_S):
+            parts.append(part)
+            jumps.append(jump if part.start_s == whole.start_s else None)
+    return parts, jumps
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ The modules, one per step: ``info`` (probe, FilmInfo, the hash), ``frames`` (Fra
 """
 
 from vigvision.film.audio import AudioChunk, AudioReader, Samples
-from vigvision.film.frames import Frame, FrameReader, Image
+from vigvision.film.frames import Frame, FrameReader, Image, read_in_turn
 from vigvision.film.info import FilmInfo, check_readable_file, file_sha256, probe
 from vigvision.film.writer import FilmWriter, loop_film
 
@@ -30,4 +30,5 @@ __all__ = [
     "file_sha256",
     "loop_film",
     "probe",
+    "read_in_turn",
 ]

@@ -4,15 +4,17 @@ stream's own times."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import itertools
 import logging
+import math
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import av
 import av.container
@@ -138,58 +140,66 @@ class FrameReader:
         )
 
     def __iter__(self) -> Iterator[Frame]:
-        frames: queue.Queue[Frame | BaseException | None] = queue.Queue(maxsize=self.prefetch)
-        stop = threading.Event()
-        worker = threading.Thread(
-            target=self._decode_into, args=(frames, stop), name="vigvision-decode", daemon=True
-        )
-        worker.start()
+        decoding = _Decoding([self])
         try:
-            while True:
-                item = frames.get()
-                if item is None:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
+            yield from decoding.frames(self)
         finally:
-            stop.set()
-            while worker.is_alive():  # unblock a worker waiting to hand over a frame
-                with contextlib.suppress(queue.Empty):
-                    frames.get(timeout=0.05)
-            worker.join()
+            decoding.stop()
 
-    def _decode_into(
-        self, out: queue.Queue[Frame | BaseException | None], stop: threading.Event
-    ) -> None:
-        def put(item: Frame | BaseException | None) -> bool:
-            while not stop.is_set():
-                try:
-                    out.put(item, timeout=0.1)
-                    return True
-                except queue.Full:
-                    continue
-            return False
+    def parts(self, every_s: float) -> list[FrameReader]:
+        """This reader's stretch cut into parts about ``every_s`` long, read one after the
+        other (``read_in_turn``) as the reader itself would read it.
 
-        try:
-            for frame in self._decode():
-                if not put(frame):
-                    return
-        except BaseException as error:  # handed to the consumer, which re-raises it
-            put(error)
-            return
-        put(None)
+        Each part begins halfway between two instants of the analysis grid, just after a
+        key frame (decoding starts at the key frame, so hardly a frame is decoded twice),
+        and the grid runs on across the cuts: the frames picked are those the whole
+        stretch gives, wherever the film has a frame nearer to each instant than half a
+        step (any film at the analysis rate or faster).
+        """
+        if not self.fps or every_s <= 0:
+            return [self]
+        step = 1.0 / self.fps
+        end = self.duration_s if self.end_s is None else min(self.end_s, self.duration_s)
+        cuts: list[float] = []
+        with open_media(self.path) as container:
+            video = video_stream(container)
+            assert video is not None
+            origin = origin_s(container)
+            time_base = video.time_base or Fraction(1, 90000)
+            wanted = (math.floor(self.start_s / every_s) + 1) * every_s
+            while wanted < end - every_s / 2:
+                key = _key_frame_before(container, video, wanted, origin, time_base)
+                # The first halfway point at or after the key frame.
+                halves = math.ceil((key - self.grid_from_s) / step - 0.5)
+                cut = self.grid_from_s + (halves + 0.5) * step
+                if cut > (cuts[-1] if cuts else self.start_s) + step and cut < end - step:
+                    cuts.append(cut)
+                wanted += every_s
+        starts = [self.start_s, *cuts]
+        ends = [*cuts, self.end_s]
+        grids = [self.grid_from_s, *(cut + step / 2 for cut in cuts)]
+        return [self._part(*part) for part in zip(starts, ends, grids, strict=True)]
 
-    def _decode(self) -> Iterator[Frame]:
+    def _part(self, start_s: float, end_s: float | None, grid_from_s: float) -> FrameReader:
+        part = copy.copy(self)  # what the film is (size, turn, rate) is known already
+        part.start_s, part.end_s, part.grid_from_s = start_s, end_s, grid_from_s
+        part.damaged_from_s, part.skipped_packets = None, 0
+        return part
+
+    def _decode(
+        self, opened: av.container.InputContainer | None = None
+    ) -> Iterator[tuple[float, Image]]:
+        """The frames picked on the analysis grid, small and in YUV (see ``_small``)."""
         step = 1.0 / self.fps if self.fps > 0 else 0.0
         sampler = _NearestToGrid(self.grid_from_s, step)
-        for t, frame in self._timed_frames(step):
+        for t, frame in self._timed_frames(step, opened=opened):
             if self.end_s is not None and t >= self.end_s:
                 break
             for chosen_t, chosen in sampler.offer(t, frame):
-                yield Frame(t=chosen_t, image=self._picture(chosen))
-        for chosen_t, chosen in sampler.finish():
-            yield Frame(t=chosen_t, image=self._picture(chosen))
+                yield chosen_t, self._small(chosen)
+        end_s = self.duration_s if self.end_s is None else min(self.end_s, self.duration_s)
+        for chosen_t, chosen in sampler.finish(end_s):
+            yield chosen_t, self._small(chosen)
 
     def still(self, earliest_s: float) -> Frame | None:
         """One frame shown between ``earliest_s`` and about ``start_s``, found cheaply.
@@ -237,13 +247,20 @@ class FrameReader:
                 raise FilmError(f"{self.path} is damaged after {max(0.0, last_t):.1f} s") from error
 
     def _timed_frames(
-        self, step: float, accept_from_s: float | None = None
+        self,
+        step: float,
+        accept_from_s: float | None = None,
+        opened: av.container.InputContainer | None = None,
     ) -> Iterator[tuple[float, av.VideoFrame]]:
-        """Decoded frames in increasing time from ``start_s`` (or ``accept_from_s``) on."""
+        """Decoded frames in increasing time from ``start_s`` (or ``accept_from_s``) on;
+        from ``opened`` (the film, its decoder set up) when given: opening a long film
+        reads its whole index again."""
         accept_from = self.start_s if accept_from_s is None else accept_from_s
         last_t = -np.inf
-        with open_media(self.path) as container:
-            video = self._video_decoder(container)
+        film = open_media(self.path) if opened is None else contextlib.nullcontext(opened)
+        with film as container:
+            video = self._video_decoder(container) if opened is None else video_stream(container)
+            assert video is not None
             context = video.codec_context
             # Frames no other frame refers to can go undecoded while those left are still
             # denser than the analysis grid; as soon as a gap would miss a sampling instant
@@ -256,7 +273,7 @@ class FrameReader:
                 context.skip_frame = levels[0]
             origin = origin_s(container)
             time_base = video.time_base or Fraction(1, 90000)
-            if self.start_s > 0:
+            if self.start_s > 0 or opened is not None:
                 container.seek(
                     int((self.start_s + origin) / time_base), stream=video, backward=True
                 )
@@ -291,6 +308,11 @@ class FrameReader:
             self._check_complete(last_t)
 
     def _picture(self, frame: av.VideoFrame) -> Image:
+        return self._upright_rgb(self._small(frame))
+
+    def _small(self, frame: av.VideoFrame) -> Image:
+        """The frame at the output size, still in YUV 4:2:0 (half the bytes of RGB, for
+        frames waiting to be analysed)."""
         width, height = self.output_size
         stored_w, stored_h = (height, width) if self.rotation in (90, 270) else (width, height)
         # Scaling in YUV (FFmpeg) and converting to RGB afterwards (OpenCV) costs about a
@@ -299,6 +321,9 @@ class FrameReader:
         small = frame.reformat(
             width=stored_w, height=stored_h, format="yuv420p", interpolation="AREA"
         ).to_ndarray()
+        return np.asarray(small, dtype=np.uint8)
+
+    def _upright_rgb(self, small: Image) -> Image:
         image: Image = np.asarray(cv2.cvtColor(small, cv2.COLOR_YUV2RGB_I420), dtype=np.uint8)
         if self.rotation:
             image = np.ascontiguousarray(np.rot90(image, k=-self.rotation // 90), dtype=np.uint8)
@@ -324,17 +349,25 @@ class FrameReader:
             self._note_damage(last_t)
 
 
+# Frame times and grid instants this close (seconds) are the same time: both come out of
+# floating-point sums, and which of two frames equally near an instant is taken must not
+# depend on where the grid started (a part of a stretch, a resumed run).
+_SAME_TIME = 1e-6
+
+
 class _NearestToGrid:
     """Picks, for each instant of the analysis grid, the decoded frame nearest to it.
 
     Holds back one frame so that the frames on either side of an instant can be compared;
-    a frame is never picked twice, so a film slower than the grid yields each of its frames.
+    of two equally near, the earlier is taken (the one on screen at the instant). A frame
+    is never picked twice, so a film slower than the grid yields each of its frames.
     ``step == 0`` passes every frame through.
     """
 
     def __init__(self, start_s: float, step: float) -> None:
         self.start_s = start_s
         self.step = step
+        self.instant = 0
         self.due = start_s
         self.held: tuple[float, av.VideoFrame] | None = None
         self.last_picked = -np.inf
@@ -343,26 +376,30 @@ class _NearestToGrid:
         if not self.step:
             yield t, frame
             return
-        if t >= self.due:
+        if t >= self.due - _SAME_TIME:
             held = self.held
             if (
                 held is not None
                 and held[0] > self.last_picked
-                and self.due - held[0] < t - self.due
+                and self.due - held[0] <= t - self.due + _SAME_TIME
             ):
                 yield self._pick(held)
-            if t >= self.due:
+            if t >= self.due - _SAME_TIME:
                 yield self._pick((t, frame))
                 self.held = None
                 return
         self.held = (t, frame)
 
-    def finish(self) -> Iterator[tuple[float, av.VideoFrame]]:
+    def finish(self, end_s: float) -> Iterator[tuple[float, av.VideoFrame]]:
+        """The frame held back, if it is the nearest to an instant before ``end_s`` (where
+        the film, or the part read, ends)."""
         held = self.held
         if (
             self.step
             and held is not None
-            and self.last_picked < held[0] >= self.due - self.step / 2
+            and held[0] > self.last_picked
+            and held[0] >= self.due - self.step / 2 - _SAME_TIME
+            and self.due < end_s - _SAME_TIME
         ):
             yield self._pick(held)
         self.held = None
@@ -370,8 +407,13 @@ class _NearestToGrid:
     def _pick(self, chosen: tuple[float, av.VideoFrame]) -> tuple[float, av.VideoFrame]:
         t = chosen[0]
         self.last_picked = t
-        while self.due <= t + self.step / 2:
-            self.due += self.step
+        # Done with the instant it was picked for, and with those nearer to it than half
+        # a step (a film slower than the grid).
+        self.instant += 1
+        self.due = self.start_s + self.instant * self.step
+        while self.due < t + self.step / 2 - _SAME_TIME:
+            self.instant += 1
+            self.due = self.start_s + self.instant * self.step
         return chosen
 
 
@@ -387,5 +429,114 @@ def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
-# --------------------------------------------------------------------------------------------
-# Streaming audio
+def _key_frame_before(
+    container: av.container.InputContainer,
+    video: av.video.VideoStream,
+    t: float,
+    origin: float,
+    time_base: Fraction,
+) -> float:
+    """The time of the key frame a seek to ``t`` lands on (at or before it)."""
+    container.seek(int((t + origin) / time_base), stream=video, backward=True)
+    for packet in container.demux(video):
+        if packet.pts is not None:
+            return float(packet.pts * time_base) - origin
+    return t
+
+
+_END_OF_PART: Final = object()
+
+
+class _Decoding:
+    """Readers' frames decoded one reader after another in a thread of their own, a few
+    frames ahead of use; the film is opened once for them all."""
+
+    def __init__(self, readers: Sequence[FrameReader], threads: int | None = None) -> None:
+        self.readers = readers
+        self.threads = threads
+        self.out: queue.Queue[Any] = queue.Queue(maxsize=readers[0].prefetch if readers else 1)
+        self.stopping = threading.Event()
+        self.worker = threading.Thread(target=self._decode, name="vigvision-decode", daemon=True)
+        self.worker.start()
+
+    def frames(self, reader: FrameReader) -> Iterator[Frame]:
+        """The next reader's frames (the readers are taken in their order)."""
+        while True:
+            item = self.out.get()
+            if item is None or item is _END_OF_PART:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            t, small = item
+            yield Frame(t=t, image=reader._upright_rgb(small))
+
+    def stop(self) -> None:
+        self.stopping.set()
+        while self.worker.is_alive():  # unblock a worker waiting to hand over a frame
+            with contextlib.suppress(queue.Empty):
+                self.out.get(timeout=0.05)
+        self.worker.join()
+
+    def _put(self, item: Any) -> bool:
+        while not self.stopping.is_set():
+            try:
+                self.out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _decode(self) -> None:
+        try:
+            if len(self.readers) == 1 and self.threads is None:
+                for item in self.readers[0]._decode():
+                    if not self._put(item):
+                        return
+                self._put(_END_OF_PART)
+                return
+            first = self.readers[0]
+            with open_media(first.path) as container:
+                video = first._video_decoder(container)
+                if self.threads is not None:
+                    video.codec_context.thread_count = self.threads
+                for reader in self.readers:
+                    for item in reader._decode(opened=container):
+                        if not self._put(item):
+                            return
+                    if not self._put(_END_OF_PART):
+                        return
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            self._put(error)
+            return
+        self._put(None)
+
+
+def read_in_turn(
+    readers: Sequence[FrameReader], side_by_side: int = 1
+) -> Generator[tuple[FrameReader, Iterator[Frame]], None, None]:
+    """Each reader with its frames, in turn, while the next ones decode already: the
+    readers are dealt out to ``side_by_side`` decoders, each on one thread of its own::
+
+        for reader, frames in read_in_turn(reader.parts(every_s=4.0), side_by_side=2):
+            for frame in frames:
+                analyse(frame.t, frame.image)
+            if reader.damaged_from_s is not None:
+                break  # stops every decoder
+
+    Why: a decoder that skips what nothing refers to follows one chain of frames, each
+    needing the one before, so spread over threads it mostly waits for itself (1.4x on 2
+    threads for 1.13x the work, measured on a 1080p film); two decoders of two parts keep
+    two cores busy (2x).
+    """
+    count = max(1, min(side_by_side, len(readers)))
+    threads = 1 if count > 1 else None
+    decoders = [_Decoding(readers[k::count], threads) for k in range(count)]
+    try:
+        for k, reader in enumerate(readers):
+            frames = decoders[k % count].frames(reader)
+            yield reader, frames
+            for _ in frames:  # what was not taken of this reader, before the next one's
+                pass
+    finally:
+        for decoding in decoders:
+            decoding.stop()

@@ -11,12 +11,12 @@ idle for 15 s, measured).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any, TypeVar
 
+from vigvision import machine
 from vigvision.memory import give_back_freed_memory
 
 T = TypeVar("T")
@@ -63,8 +63,7 @@ _MAX_SIDE_BY_SIDE = 4
 def cores() -> int:
     """The cores the listening spreads over: those this process may run on (``taskset``
     included), at most four."""
-    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(_MAX_SIDE_BY_SIDE, available or 1))
+    return min(_MAX_SIDE_BY_SIDE, machine.cores())
 
 
 def side_by_side(work: Callable[[T], R], batches: Iterable[T]) -> list[R]:
