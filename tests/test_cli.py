@@ -133,3 +133,13 @@ def test_runs_from_any_folder(films: dict[str, Path], tmp_path: Path) -> None:
     done = vigvision("settings", cwd=tmp_path)
     assert done.returncode == 0 and "analysis_fps" in done.stdout
     assert list(tmp_path.iterdir()) == []  # and leaves nothing behind
+
+
+def test_commands_are_named_as_the_user_types_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vigvision.machine import as_typed
+
+    hint = "make one: `vigvision case new NAME`"
+    monkeypatch.setenv("UV_RUN_RECURSION_DEPTH", "1")  # started by `uv run`, as the README says
+    assert as_typed(hint) == "make one: `uv run vigvision case new NAME`"
+    monkeypatch.delenv("UV_RUN_RECURSION_DEPTH")  # installed: vigvision is on the PATH
+    assert as_typed(hint) == hint

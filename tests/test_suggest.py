@@ -197,7 +197,7 @@ def test_words_only_for_what_was_seen_for_most_of_the_moment() -> None:
     glimpsed = pair_cues_of(facing_each_other=[1.0] * 9 + [nan] * 41)
     assert describe(glimpsed, 0.0, 10.0) == []
     assert sentence([], heard_not_seen=True, roles_known=True) == (
-        "Adult and child are heard more than seen here."
+        "Adult and child both speak here, but are seen together for only part of it."
     )
     seen = pair_cues_of(facing_each_other=[1.0] * 45 + [nan] * 5)
     (claim,) = describe(seen, 0.0, 10.0)
@@ -211,8 +211,8 @@ def test_words_only_for_what_was_seen_for_most_of_the_moment() -> None:
 
 
 def test_a_claim_the_table_does_not_bear_out_is_caught(tmp_path: Path) -> None:
-    rows = ["t,pair,facing_each_other,turn_exchange"]
-    rows += [f"{i * 0.2:.2f},adult 1 with child 2,0.2,0" for i in range(50)]
+    rows = ["t,pair,facing_each_other,turn_exchange,adult_speaks,child_speaks"]
+    rows += [f"{i * 0.2:.2f},adult 1 with child 2,0.2,0,1,0" for i in range(50)]
     (tmp_path / "cues.csv").write_text("\n".join(rows) + "\n")
     said = {"cue": "facing_each_other", "measure": "mean", "at_least": 0.75, "at_most": 1.0}
     counted = {"cue": "turn_exchange", "measure": "count", "at_least": 3, "at_most": 3}
@@ -221,6 +221,7 @@ def test_a_claim_the_table_does_not_bear_out_is_caught(tmp_path: Path) -> None:
         "start_s": 0.0,
         "end_s": 10.0,
         "pair": "adult 1 with child 2",
+        "explanation": "Adult and child both speak here, but are seen together for only part.",
         "claims": [
             {"text": "they face each other throughout", "seen_share": 1.0, "seen_cue": "t", **said},
             {"text": "the turn passes 3 times", "seen_share": 1.0, "seen_cue": "t", **counted},
@@ -230,6 +231,7 @@ def test_a_claim_the_table_does_not_bear_out_is_caught(tmp_path: Path) -> None:
     assert [problem.split(":")[1].strip() for problem in false_claims(tmp_path)] == [
         "'they face each other throughout'",
         "'the turn passes 3 times'",
+        "says both speak; not child_speaks",  # the child never speaks in it
     ]
 
 
@@ -281,3 +283,21 @@ def test_a_pair_where_one_is_seen_only_by_their_body(media: Path, tmp_path: Path
     # Nothing is said about a face that was never seen.
     said = " ".join(c["explanation"] for c in data["candidates"])
     assert "smile" not in said and "look" not in said
+
+
+def test_the_report_timeline_names_people_by_number_when_roles_are_unknown() -> None:
+    from dataclasses import replace
+
+    from vigvision.export.report import timeline
+
+    cues = pair_cues_of(adult_speaks=[1.0] * 300, child_speaks=[0.0] * 300)
+    known = timeline(cues, candidates=[], duration_s=60.0)
+    assert "Adult speaks" in known and "Child speaks" in known
+    unknown = timeline(
+        replace(cues, pair=Pair(adult=3, child=5, roles_known=False)), [], duration_s=60.0
+    )
+    assert "Adult" not in unknown and "Child" not in unknown
+    assert "Person 3 speaks" in unknown and "Person 5 speaks" in unknown
+    assert "Person 3 turned to person 5" in unknown
+    # A time axis: every 10 s on a one-minute film.
+    assert all(f">{tick}</text>" in known for tick in ("0:10", "0:30", "0:50"))

@@ -36,6 +36,14 @@ def false_claims(out_dir: Path) -> list[str]:
             problem = _problem(claim, rows, inside)
             if problem:
                 wrong.append(f"candidate {candidate['rank']}: '{claim['text']}': {problem}")
+        if "both speak here" in candidate.get("explanation", ""):
+            quiet = [
+                who
+                for who in ("adult_speaks", "child_speaks")
+                if not np.nansum(rows.get(who, np.zeros(len(t)))[inside] > 0)
+            ]
+            if quiet:
+                wrong.append(f"candidate {candidate['rank']}: says both speak; not {quiet[0]}")
     for group in candidates.get("groups", []):
         wrong.extend(_group_problems(group, table))
     return wrong

@@ -26,6 +26,7 @@ from vigvision import __version__, logs
 from vigvision.config import Settings, load_settings
 from vigvision.errors import ConfigError, FilmError, VigvisionError
 from vigvision.film import AudioReader, FilmInfo, FilmWriter, FrameReader, probe
+from vigvision.machine import as_typed
 from vigvision.progress import bytes_progress, film_progress, stages_progress
 
 if TYPE_CHECKING:
@@ -423,12 +424,13 @@ def _suggest_into(
     if timings:
         Console(stderr=True).print(_timings_table(run, info.duration_s))
     if not app.quiet:
-        Console(stderr=True).print(_candidates_table(suggestions))
+        if suggestions.candidates:  # else the error below says why there are none
+            Console(stderr=True).print(_candidates_table(suggestions))
         from vigvision.export.report import clock
 
         watching = watching_in_words(run.watched, settings.perception.glance_min_people)
         if watching:
-            click.echo(watching, err=True)
+            click.echo(as_typed(watching), err=True)
 
         for group in suggestions.groups:
             click.echo(
@@ -452,7 +454,8 @@ def _suggest_into(
     if not suggestions.candidates:
         raise FilmError(
             f"no moments could be suggested in {film}: no adult and child were seen together",
-            "check that two people's faces are seen; `vigvision observe --annotate` shows what is",
+            "check that two people's faces are seen; "
+            f"`vigvision observe {film} --annotate --out {folder / 'seen'}` shows what is",
         )
     return folder / "report.html"
 
@@ -619,8 +622,10 @@ def demo_command(app: App, out_dir: Path, no_open: bool) -> None:
             click.echo("Making the demonstration film (once)...", err=True)
         atomic_write(film, make_demo_film)
     report = _suggest_into(app, app.settings, _film_info(app, film), folder, adult="left")
-    click.echo(f"Open {report} in a browser to see the suggested moments.")
-    click.echo(f"Try the review page, where you choose moments: vigvision review {folder}")
+    click.echo(f"Open {report.resolve()} in a browser to see the suggested moments.")
+    click.echo(
+        as_typed(f"Try the review page, where you choose moments: `vigvision review {folder}`")
+    )
     if not no_open and sys.stdout.isatty():
         import webbrowser
 
@@ -780,7 +785,7 @@ def _run(args: list[str], debug: bool) -> int:
 
 
 def _say_error(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {as_typed(message)}", err=True)
 
 
 # The guider's commands (case, review, export, letter) and the researcher's (batch) live in

@@ -29,6 +29,7 @@ from vigvision.cases import (
 from vigvision.cli import App, cli
 from vigvision.config import Settings
 from vigvision.errors import ConfigError
+from vigvision.machine import as_typed
 
 target_argument = click.argument("target", metavar="DIR_OR_CASE")
 film_option = click.option(
@@ -98,8 +99,10 @@ def case_new(
     click.echo(str(case.folder))
     if not app.quiet:
         click.echo(
-            f"Derived files are kept until {case.retain_until} ({days} days after the last"
-            " work on the case); `vigvision case purge` deletes them sooner.",
+            as_typed(
+                f"Derived files are kept until {case.retain_until} ({days} days after the last"
+                " work on the case); `vigvision case purge` deletes them sooner."
+            ),
             err=True,
         )
 

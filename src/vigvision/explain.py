@@ -216,7 +216,8 @@ def sentence(claims: list[Claim], heard_not_seen: bool, roles_known: bool) -> st
     both = "adult and child" if roles_known else "the two people"
     parts = [claim.text for claim in claims]
     if heard_not_seen:
-        parts.append(f"{both} are heard more than seen here")
+        # Such a moment is kept only if each of the two speaks in it (suggest.both_present).
+        parts.append(f"{both} both speak here, but are seen together for only part of it")
     if not parts:
         parts.append(f"{both} are both in view")
     text = "; ".join(parts)

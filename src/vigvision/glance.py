@@ -282,7 +282,8 @@ def watching_in_words(watched: Sequence[Stretch], min_people: int) -> str:
         return ""
     few = sum(s.because == FEW_IN_VIEW for s in glanced)
     elsewhere = len(glanced) - few
-    nobody = "nobody was" if min_people <= 1 else f"fewer than {min_people} people were"
+    # What a glance counts: faces, and a body beside a face (nobody turned away, alone).
+    nobody = "no face was" if min_people <= 1 else f"fewer than {min_people} people were"
     reasons = []
     if elsewhere:
         reasons.append(
@@ -291,7 +292,7 @@ def watching_in_words(watched: Sequence[Stretch], min_people: int) -> str:
             "(`vigvision --set perception.closely_moments=0 suggest ...` watches everything)"
         )
     if few:
-        reasons.append(f"{_count(few, 'stretch', 'stretches')} where {nobody} in view")
+        reasons.append(f"{_count(few, 'stretch', 'stretches')} where {nobody} seen at a glance")
     return (
         f"Watched closely: {closely_share(watched):.0%} of the film. The rest was only "
         f"glanced at (people.json lists it): {'; '.join(reasons)}."

@@ -73,7 +73,8 @@ def evidence_words(strength: str, seen_together: float, heard: float) -> str:
         return ""
     seen = f"both in view {seen_together:.0%} of it"
     if heard >= 0.5 and seen_together < 0.5:
-        seen = f"heard more than seen ({seen})"
+        # ``heard``: the share of the moment with sound to listen to, not of speech.
+        seen = f"both in view only {seen_together:.0%} of it, with sound for {heard:.0%}"
     return f"{strength.capitalize()} evidence; {seen}"
 
 

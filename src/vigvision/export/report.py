@@ -9,16 +9,18 @@ network, no other files, so it can be opened anywhere and deleted with the case.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
 import numpy as np
 
 from vigvision.cues.group import GroupMoment
+from vigvision.cues.pairs import Pair
 from vigvision.cues.table import PairCues
 from vigvision.export.clips import still_data_uri
 from vigvision.glance import Stretch, closely_share, left_out
+from vigvision.machine import as_typed
 from vigvision.selections import evidence_words
 from vigvision.suggest import Candidate, Suggestions
 
@@ -65,9 +67,10 @@ def timeline(
     """The whole film as an SVG: a track per main cue, candidates shaded and numbered, and
     the stretches only ``glanced`` at greyed (their tracks are empty because nobody looked,
     not because nothing happened)."""
-    label_w = 150
+    label_w = 175
     plot_w = _WIDTH - label_w
-    height = _TRACK_H * len(_TRACKS) + 30
+    axis_y = _TRACK_H * len(_TRACKS) + 16
+    height = axis_y + 30
     svg = f'<svg viewBox="0 0 {_WIDTH} {height}" width="100%" role="img"'
     parts = [svg + ' aria-label="Timeline of the film">']
 
@@ -78,7 +81,7 @@ def timeline(
         parts.append(
             f'<rect x="{x(stretch.start_s):.1f}" y="0" '
             f'width="{max(x(stretch.end_s) - x(stretch.start_s), 1):.1f}" '
-            f'height="{height - 18}" fill="#e4e4e4"><title>only glanced at: '
+            f'height="{axis_y - 12}" fill="#e4e4e4"><title>only glanced at: '
             f"{clock(stretch.start_s)} – {clock(stretch.end_s)}</title></rect>"
         )
     if glanced:
@@ -89,12 +92,13 @@ def timeline(
     for c in candidates:
         parts.append(
             f'<rect x="{x(c.start_s):.1f}" y="0" width="{max(x(c.end_s) - x(c.start_s), 2):.1f}" '
-            f'height="{height - 18}" fill="#ffeaa7" opacity="0.6"/>'
-            f'<text x="{x(c.start_s) + 2:.1f}" y="{height - 6}">{c.rank}</text>'
+            f'height="{axis_y - 12}" fill="#ffeaa7" opacity="0.6"/>'
+            f'<text x="{x(c.start_s) + 2:.1f}" y="{axis_y - 16}">{c.rank}</text>'
         )
     columns = max(1, plot_w // 2)
     for row, (name, label, colour) in enumerate(_TRACKS):
         top = row * _TRACK_H + 4
+        label = _track_label(label, cues.pair)
         parts.append(f'<text x="0" y="{top + 15}">{html.escape(label)}</text>')
         values = cues.cues.get(name)
         if values is None or len(values) == 0:
@@ -114,8 +118,40 @@ def timeline(
                 f'<rect x="{left:.1f}" y="{bottom - bar:.1f}" width="{plot_w / columns:.1f}" '
                 f'height="{bar:.1f}" fill="{colour}"/>'
             )
+    parts.extend(_time_axis(x, duration_s, y=axis_y))
+    if candidates:
+        parts.append(
+            f'<text x="{label_w}" y="{height - 6}">yellow: the moments suggested, numbered '
+            "as below</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _track_label(label: str, pair: Pair) -> str:
+    """A track's name for this pair: with their roles unknown, "adult" and "child" are
+    only an order, so the people are named by their numbers (as people.json has them)."""
+    if pair.roles_known:
+        return label
+    first, second = f"Person {pair.adult}", f"person {pair.child}"
+    return (
+        label.replace("Adult turned to child", f"{first} turned to {second}")
+        .replace("Adult", first)
+        .replace("Child", second.capitalize())
+    )
+
+
+def _time_axis(x: Callable[[float], float], duration_s: float, y: float) -> list[str]:
+    """Ticks under the tracks, at most 12: every 10 s on a one-minute film."""
+    step = next((s for s in (1, 2, 5, 10, 30, 60, 300, 600) if duration_s / s <= 12), 1200)
+    marks = []
+    # None so near the end that its label would be cut off.
+    for k in range(1, int((duration_s * 0.97) // step) + 1):
+        marks.append(
+            f'<text x="{x(k * step):.1f}" y="{y}" text-anchor="middle" fill="#777">'
+            f"{clock(k * step)}</text>"
+        )
+    return marks
 
 
 def _turns_of(group: GroupMoment) -> str:
@@ -131,12 +167,37 @@ def _turns_of(group: GroupMoment) -> str:
     return "; ".join(parts)
 
 
+def _both_in_view(candidate: Candidate, cues: Sequence[PairCues]) -> tuple[float, float]:
+    """The longest stretch of the moment in which both people of its pair are in view (the
+    whole moment if they never are): its still shows them, not whoever else is there."""
+    mine = next((pair for pair in cues if pair.pair.name == candidate.pair), None)
+    if mine is None or "distance_faces" not in mine.cues:
+        return candidate.start_s, candidate.end_s
+    t = mine.grid.t
+    inside = (t >= candidate.start_s) & (t < candidate.end_s)
+    # Their distance is known only where both are seen.
+    both = inside & np.isfinite(mine.cues["distance_faces"])
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], both.astype(int), [0]])))
+    starts, ends = edges[0::2], edges[1::2]  # each run of instants: [start, end)
+    if not len(starts):
+        return candidate.start_s, candidate.end_s
+    longest = int(np.argmax(ends - starts))
+    return float(t[starts[longest]]), float(t[ends[longest] - 1]) + mine.grid.step
+
+
+def _pair_shown(suggestions: Suggestions) -> PairCues:
+    """The pair whose cues the timeline shows: the best moment's (several pairs can be
+    formed of the people seen)."""
+    best = suggestions.candidates[0].pair if suggestions.candidates else None
+    return next((c for c in suggestions.cues if c.pair.name == best), suggestions.cues[0])
+
+
 def write_report(suggestions: Suggestions, target: Path) -> None:
     info = suggestions.info
     name = html.escape(info.path.name)
     rows = []
     for c in suggestions.candidates:
-        still = still_data_uri(info.path, c.start_s, c.end_s, max_side=480)
+        still = still_data_uri(info.path, *_both_in_view(c, suggestions.cues), max_side=480)
         picture = f'<img src="{still}" alt="Still from {clock(c.start_s)}">' if still else ""
         principles = "".join(f"<span>{html.escape(p)}</span>" for p in c.principles)
         rows.append(
@@ -151,7 +212,7 @@ def write_report(suggestions: Suggestions, target: Path) -> None:
         )
     plot = (
         timeline(
-            suggestions.cues[0],
+            _pair_shown(suggestions),
             suggestions.candidates,
             info.duration_s,
             glanced=left_out(suggestions.watched),
@@ -199,4 +260,4 @@ seems to go well, with what was seen in each; you choose the moments to show.</p
 {body}
 </body></html>
 """
-    target.write_text(page, encoding="utf-8")
+    target.write_text(as_typed(page), encoding="utf-8")
