@@ -177,7 +177,14 @@ class FrameReader:
                 wanted += every_s
         starts = [self.start_s, *cuts]
         ends = [*cuts, self.end_s]
-        grids = [self.grid_from_s, *(cut + step / 2 for cut in cuts)]
+        # Each part's first instant as the whole stretch's picker reaches it, step added to
+        # step: which of two frames equally near an instant it picks depends on the last
+        # bits of that sum.
+        grids, due = [self.grid_from_s], self.grid_from_s
+        for cut in cuts:
+            while due <= cut:
+                due += step
+            grids.append(due)
         return [self._part(*part) for part in zip(starts, ends, grids, strict=True)]
 
     def _part(self, start_s: float, end_s: float | None, grid_from_s: float) -> FrameReader:
@@ -197,8 +204,7 @@ class FrameReader:
                 break
             for chosen_t, chosen in sampler.offer(t, frame):
                 yield chosen_t, self._small(chosen)
-        end_s = self.duration_s if self.end_s is None else min(self.end_s, self.duration_s)
-        for chosen_t, chosen in sampler.finish(end_s):
+        for chosen_t, chosen in sampler.finish():
             yield chosen_t, self._small(chosen)
 
     def still(self, earliest_s: float) -> Frame | None:
@@ -349,25 +355,17 @@ class FrameReader:
             self._note_damage(last_t)
 
 
-# Frame times and grid instants this close (seconds) are the same time: both come out of
-# floating-point sums, and which of two frames equally near an instant is taken must not
-# depend on where the grid started (a part of a stretch, a resumed run).
-_SAME_TIME = 1e-6
-
-
 class _NearestToGrid:
     """Picks, for each instant of the analysis grid, the decoded frame nearest to it.
 
     Holds back one frame so that the frames on either side of an instant can be compared;
-    of two equally near, the earlier is taken (the one on screen at the instant). A frame
-    is never picked twice, so a film slower than the grid yields each of its frames.
+    a frame is never picked twice, so a film slower than the grid yields each of its frames.
     ``step == 0`` passes every frame through.
     """
 
     def __init__(self, start_s: float, step: float) -> None:
         self.start_s = start_s
         self.step = step
-        self.instant = 0
         self.due = start_s
         self.held: tuple[float, av.VideoFrame] | None = None
         self.last_picked = -np.inf
@@ -376,30 +374,26 @@ class _NearestToGrid:
         if not self.step:
             yield t, frame
             return
-        if t >= self.due - _SAME_TIME:
+        if t >= self.due:
             held = self.held
             if (
                 held is not None
                 and held[0] > self.last_picked
-                and self.due - held[0] <= t - self.due + _SAME_TIME
+                and self.due - held[0] < t - self.due
             ):
                 yield self._pick(held)
-            if t >= self.due - _SAME_TIME:
+            if t >= self.due:
                 yield self._pick((t, frame))
                 self.held = None
                 return
         self.held = (t, frame)
 
-    def finish(self, end_s: float) -> Iterator[tuple[float, av.VideoFrame]]:
-        """The frame held back, if it is the nearest to an instant before ``end_s`` (where
-        the film, or the part read, ends)."""
+    def finish(self) -> Iterator[tuple[float, av.VideoFrame]]:
         held = self.held
         if (
             self.step
             and held is not None
-            and held[0] > self.last_picked
-            and held[0] >= self.due - self.step / 2 - _SAME_TIME
-            and self.due < end_s - _SAME_TIME
+            and self.last_picked < held[0] >= self.due - self.step / 2
         ):
             yield self._pick(held)
         self.held = None
@@ -407,13 +401,8 @@ class _NearestToGrid:
     def _pick(self, chosen: tuple[float, av.VideoFrame]) -> tuple[float, av.VideoFrame]:
         t = chosen[0]
         self.last_picked = t
-        # Done with the instant it was picked for, and with those nearer to it than half
-        # a step (a film slower than the grid).
-        self.instant += 1
-        self.due = self.start_s + self.instant * self.step
-        while self.due < t + self.step / 2 - _SAME_TIME:
-            self.instant += 1
-            self.due = self.start_s + self.instant * self.step
+        while self.due <= t + self.step / 2:
+            self.due += self.step
         return chosen
 
 
