@@ -32,6 +32,7 @@ _TRACKS: Final = (
     ("shared_smile", "Smiling together", "#fdcb6e"),
 )
 _WIDTH: Final = 900
+_FAINT: Final = ' opacity="0.35"'
 _TRACK_H: Final = 26
 
 _STYLE: Final = """
@@ -70,7 +71,7 @@ def timeline(
     label_w = 175
     plot_w = _WIDTH - label_w
     axis_y = _TRACK_H * len(_TRACKS) + 16
-    height = axis_y + 30
+    height = axis_y + 46
     svg = f'<svg viewBox="0 0 {_WIDTH} {height}" width="100%" role="img"'
     parts = [svg + ' aria-label="Timeline of the film">']
 
@@ -86,7 +87,7 @@ def timeline(
         )
     if glanced:
         parts.append(
-            f'<text x="{_WIDTH}" y="{height - 6}" text-anchor="end">'
+            f'<text x="{label_w}" y="{height - 6}">'
             "grey: only glanced at, though someone was in view</text>"
         )
     for c in candidates:
@@ -110,20 +111,19 @@ def timeline(
             if not len(seen):
                 continue
             level = float(np.clip(np.mean(seen), 0, 1))
-            if level <= 0.02:
-                continue
-            bar = level * (_TRACK_H - 6)
+            # Observed but not there: a thin line (blank is "could not be observed").
+            bar = level * (_TRACK_H - 6) if level > 0.02 else 1.0
             left, bottom = label_w + k * plot_w / columns, top + _TRACK_H - 6
             parts.append(
                 f'<rect x="{left:.1f}" y="{bottom - bar:.1f}" width="{plot_w / columns:.1f}" '
-                f'height="{bar:.1f}" fill="{colour}"/>'
+                f'height="{bar:.1f}" fill="{colour}"{"" if level > 0.02 else _FAINT}/>'
             )
     parts.extend(_time_axis(x, duration_s, y=axis_y))
-    if candidates:
-        parts.append(
-            f'<text x="{label_w}" y="{height - 6}">yellow: the moments suggested, numbered '
-            "as below</text>"
-        )
+    parts.append(
+        f'<text x="{label_w}" y="{height - 22}">'
+        + ("yellow: the moments suggested, numbered as below; " if candidates else "")
+        + "a thin line: observed, not there; blank: could not be observed</text>"
+    )
     parts.append("</svg>")
     return "".join(parts)
 
