@@ -299,5 +299,7 @@ def test_the_report_timeline_names_people_by_number_when_roles_are_unknown() -> 
     assert "Adult" not in unknown and "Child" not in unknown
     assert "Person 3 speaks" in unknown and "Person 5 speaks" in unknown
     assert "Person 3 turned to person 5" in unknown
+    # The child never speaks, where speech could be heard: a thin line, not a blank track.
+    assert 'opacity="0.35"' in known and "blank: could not be observed" in known
     # A time axis: every 10 s on a one-minute film.
     assert all(f">{tick}</text>" in known for tick in ("0:10", "0:30", "0:50"))
