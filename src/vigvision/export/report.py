@@ -24,11 +24,12 @@ from vigvision.machine import as_typed
 from vigvision.selections import evidence_words
 from vigvision.suggest import Candidate, Suggestions
 
+# {adult} and {child}: the pair's people, by role or (roles unknown) by number.
 _TRACKS: Final = (
     ("facing_each_other", "Facing each other", "#3a7bd5"),
-    ("adult_turned_to_child", "Adult turned to child", "#6c5ce7"),
-    ("adult_speaks", "Adult speaks", "#e17055"),
-    ("child_speaks", "Child speaks", "#00b894"),
+    ("adult_turned_to_child", "{adult} turned to {child}", "#6c5ce7"),
+    ("adult_speaks", "{adult} speaks", "#e17055"),
+    ("child_speaks", "{child} speaks", "#00b894"),
     ("shared_smile", "Smiling together", "#fdcb6e"),
 )
 _WIDTH: Final = 900
@@ -132,13 +133,10 @@ def _track_label(label: str, pair: Pair) -> str:
     """A track's name for this pair: with their roles unknown, "adult" and "child" are
     only an order, so the people are named by their numbers (as people.json has them)."""
     if pair.roles_known:
-        return label
-    first, second = f"Person {pair.adult}", f"person {pair.child}"
-    return (
-        label.replace("Adult turned to child", f"{first} turned to {second}")
-        .replace("Adult", first)
-        .replace("Child", second.capitalize())
-    )
+        named = label.format(adult="adult", child="child")
+    else:
+        named = label.format(adult=f"person {pair.adult}", child=f"person {pair.child}")
+    return named[0].upper() + named[1:]
 
 
 def _time_axis(x: Callable[[float], float], duration_s: float, y: float) -> list[str]:
@@ -167,16 +165,20 @@ def _turns_of(group: GroupMoment) -> str:
     return "; ".join(parts)
 
 
+def _cues_of(pair: str | None, cues: Sequence[PairCues]) -> PairCues | None:
+    return next((of_pair for of_pair in cues if of_pair.pair.name == pair), None)
+
+
 def _both_in_view(candidate: Candidate, cues: Sequence[PairCues]) -> tuple[float, float]:
     """The longest stretch of the moment in which both people of its pair are in view (the
     whole moment if they never are): its still shows them, not whoever else is there."""
-    mine = next((pair for pair in cues if pair.pair.name == candidate.pair), None)
-    if mine is None or "distance_faces" not in mine.cues:
+    mine = _cues_of(candidate.pair, cues)
+    if mine is None:
         return candidate.start_s, candidate.end_s
     t = mine.grid.t
     inside = (t >= candidate.start_s) & (t < candidate.end_s)
-    # Their distance is known only where both are seen.
-    both = inside & np.isfinite(mine.cues["distance_faces"])
+    # Where both are in view, as the evidence's "both in view" counts it (windows).
+    both = inside & np.isfinite(mine.cues["facing_each_other"])
     edges = np.flatnonzero(np.diff(np.concatenate([[0], both.astype(int), [0]])))
     starts, ends = edges[0::2], edges[1::2]  # each run of instants: [start, end)
     if not len(starts):
@@ -189,7 +191,7 @@ def _pair_shown(suggestions: Suggestions) -> PairCues:
     """The pair whose cues the timeline shows: the best moment's (several pairs can be
     formed of the people seen)."""
     best = suggestions.candidates[0].pair if suggestions.candidates else None
-    return next((c for c in suggestions.cues if c.pair.name == best), suggestions.cues[0])
+    return _cues_of(best, suggestions.cues) or suggestions.cues[0]
 
 
 def write_report(suggestions: Suggestions, target: Path) -> None:

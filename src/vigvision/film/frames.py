@@ -194,12 +194,13 @@ class FrameReader:
         return part
 
     def _decode(
-        self, opened: av.container.InputContainer | None = None
+        self, opened: av.container.InputContainer, read_before: bool
     ) -> Iterator[tuple[float, Image]]:
-        """The frames picked on the analysis grid, small and in YUV (see ``_small``)."""
+        """The frames picked on the analysis grid, small and in YUV (see ``_small``), from
+        the film ``opened`` (``read_before``: where another reader left it)."""
         step = 1.0 / self.fps if self.fps > 0 else 0.0
         sampler = _NearestToGrid(self.grid_from_s, step)
-        for t, frame in self._timed_frames(step, opened=opened):
+        for t, frame in self._timed_frames(step, opened=opened, read_before=read_before):
             if self.end_s is not None and t >= self.end_s:
                 break
             for chosen_t, chosen in sampler.offer(t, frame):
@@ -257,10 +258,11 @@ class FrameReader:
         step: float,
         accept_from_s: float | None = None,
         opened: av.container.InputContainer | None = None,
+        read_before: bool = False,
     ) -> Iterator[tuple[float, av.VideoFrame]]:
         """Decoded frames in increasing time from ``start_s`` (or ``accept_from_s``) on;
         from ``opened`` (the film, its decoder set up) when given: opening a long film
-        reads its whole index again."""
+        reads its whole index again. ``read_before``: ``opened`` is not at its start."""
         accept_from = self.start_s if accept_from_s is None else accept_from_s
         last_t = -np.inf
         film = open_media(self.path) if opened is None else contextlib.nullcontext(opened)
@@ -279,7 +281,7 @@ class FrameReader:
                 context.skip_frame = levels[0]
             origin = origin_s(container)
             time_base = video.time_base or Fraction(1, 90000)
-            if self.start_s > 0 or opened is not None:
+            if self.start_s > 0 or read_before:
                 container.seek(
                     int((self.start_s + origin) / time_base), stream=video, backward=True
                 )
@@ -443,7 +445,7 @@ class _Decoding:
     def __init__(self, readers: Sequence[FrameReader], threads: int | None = None) -> None:
         self.readers = readers
         self.threads = threads
-        self.out: queue.Queue[Any] = queue.Queue(maxsize=readers[0].prefetch if readers else 1)
+        self.out: queue.Queue[Any] = queue.Queue(maxsize=readers[0].prefetch)
         self.stopping = threading.Event()
         self.worker = threading.Thread(target=self._decode, name="vigvision-decode", daemon=True)
         self.worker.start()
@@ -477,19 +479,13 @@ class _Decoding:
 
     def _decode(self) -> None:
         try:
-            if len(self.readers) == 1 and self.threads is None:
-                for item in self.readers[0]._decode():
-                    if not self._put(item):
-                        return
-                self._put(_END_OF_PART)
-                return
             first = self.readers[0]
             with open_media(first.path) as container:
                 video = first._video_decoder(container)
                 if self.threads is not None:
                     video.codec_context.thread_count = self.threads
-                for reader in self.readers:
-                    for item in reader._decode(opened=container):
+                for k, reader in enumerate(self.readers):
+                    for item in reader._decode(container, read_before=k > 0):
                         if not self._put(item):
                             return
                     if not self._put(_END_OF_PART):
@@ -517,7 +513,7 @@ def read_in_turn(
     threads for 1.13x the work, measured on a 1080p film); two decoders of two parts keep
     two cores busy (2x).
     """
-    count = max(1, min(side_by_side, len(readers)))
+    count = min(max(1, side_by_side), len(readers))
     threads = 1 if count > 1 else None
     decoders = [_Decoding(readers[k::count], threads) for k in range(count)]
     try:
