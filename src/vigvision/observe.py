@@ -324,7 +324,7 @@ def first_look(
     decoding the film)."""
     # Without the pose of those seen by their face: it costs as much as the rest of a
     # glance, and what it adds (torso, hands) matters less than faces and turns here.
-    watcher = _Watcher(settings, keep_landmarks=False, read_bodies=False)
+    watcher = _Watcher(settings, keep_landmarks=False, read_bodies=False, follow_faces=False)
     glances: list[Glance] = []
     try:
         for index, frame in enumerate(glance_frames(path, settings, progress)):
@@ -361,9 +361,16 @@ def _placed(
 class _Watcher:
     """The per-frame work: follow, search, measure, and collect rows."""
 
-    def __init__(self, settings: Settings, keep_landmarks: bool, read_bodies: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        keep_landmarks: bool,
+        read_bodies: bool = True,
+        follow_faces: bool = True,
+    ) -> None:
         self.settings = settings
         self.read_bodies = read_bodies
+        self.follow_faces = follow_faces
         self.perception = settings.perception
         self.tracker = PersonTracker(settings.tracking)
         self.finder = FaceFinder(settings.perception)
@@ -616,7 +623,7 @@ class _Watcher:
     def _measurer(self, person_id: int) -> FaceMeasurer:
         if person_id not in self.measurers:
             self.measurers[person_id] = (
-                self.idle.pop() if self.idle else FaceMeasurer(self.perception)
+                self.idle.pop() if self.idle else FaceMeasurer(self.perception, self.follow_faces)
             )
         return self.measurers[person_id]
 
