@@ -1,6 +1,7 @@
 """Who speaks when: voice activity F1, diarization error rate, audio-visual naming, speed.
 
-    uv run python benchmarks/turns.py [--minutes 45]
+    uv run python benchmarks/turns.py [--minutes 45] [--only conversation,speed]
+                                      [--set KEY=VALUE]
 
 - two_speaker_phone_call.wav and four_speaker_meeting.wav against their reference RTTM:
   voice-activity F1 (10 ms frames) and DER (0.25 s collar, optimal speaker mapping, overlaps
@@ -40,6 +41,7 @@ from benchmarks._common import (
     share_kept,
     voice_activity_f1,
 )
+from vigvision.cli import _parse_set
 from vigvision.config import load_settings
 from vigvision.film import AudioReader
 from vigvision.observe import observe_film
@@ -149,14 +151,28 @@ def main() -> None:
     parser.add_argument(
         "--minutes", type=float, default=45.0, help="length of the film for the speed test"
     )
+    parts = {
+        "phone-call": lambda: against_reference("two_speaker_phone_call"),
+        "meeting": lambda: against_reference("four_speaker_meeting"),
+        "home": home,
+        "music": music,
+        "re-encoded": re_encoded,
+        "conversation": conversation,
+        "speed": lambda: speed(args.minutes),
+    }
+    parser.add_argument("--only", help=f"some of {','.join(parts)} (comma-separated)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting other than the default (as vigvision --set)",
+    )
     args = parser.parse_args()
-    against_reference("two_speaker_phone_call")
-    against_reference("four_speaker_meeting")
-    home()
-    music()
-    re_encoded()
-    conversation()
-    speed(args.minutes)
+    global SETTINGS
+    SETTINGS = load_settings(overrides=_parse_set(args.set))
+    for name in args.only.split(",") if args.only else parts:
+        parts[name]()
 
 
 if __name__ == "__main__":

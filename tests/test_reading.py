@@ -13,6 +13,7 @@ import pytest
 
 from tests.films import TONE_HZ, cut_in_half, make_audio_file, make_film
 from vigvision.errors import FilmError
+from vigvision.export.clips import still, stills
 from vigvision.film import AudioReader, FilmWriter, FrameReader, probe, read_in_turn
 
 
@@ -96,6 +97,28 @@ def test_a_stretch_read_in_parts_gives_the_frames_it_gives_whole(made: Path) -> 
         next(frames)
         break
     assert not [t for t in threading.enumerate() if t.name == "vigvision-decode"]
+
+
+def test_stills_of_several_moments_are_each_moments_still(made: Path) -> None:
+    film = make_film(made / "stills.mp4", seconds=6.0, fps=25)
+    moments = [(4.0, 5.0), (0.5, 1.5), (2.0, 4.0)]
+    together = stills(film, moments, max_side=320)
+    one_by_one = [still(film, start, end, max_side=320) for start, end in moments]
+    assert len(together) == 3
+    for a, b in zip(together, one_by_one, strict=True):
+        assert a is not None and b is not None
+        assert np.array_equal(a, b)
+    assert stills(film, [], max_side=320) == []
+
+
+def test_a_film_with_its_deblocking_skipped_reads_nearly_the_same_pictures(media: Path) -> None:
+    film = media / "two_kitchen_side_by_side.mp4"
+    filtered = [f.image for f in FrameReader(film, fps=5, end_s=2.0)]
+    unfiltered = [f.image for f in FrameReader(film, fps=5, end_s=2.0, deblock=False)]
+    assert len(filtered) == len(unfiltered) > 5
+    pairs = zip(filtered, unfiltered, strict=True)
+    differences = [np.abs(a.astype(int) - b).mean() for a, b in pairs]
+    assert 0 < max(differences) < 2.0  # grey levels of 255: block edges, not other pictures
 
 
 def test_stopping_early_releases_the_decoder(made: Path) -> None:

@@ -36,6 +36,7 @@ class FilmSettings:
     decode_threads: int = _bounds(ge=0, le=64)
     prefetch_frames: int = _bounds(ge=1, le=256)
     truncation_tolerance_s: float = _bounds(ge=0)
+    deblock: bool = _bounds()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ place when complete.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
@@ -28,10 +29,23 @@ _CLIP_OPTIONS: Final = {"preset": "veryfast", "crf": "20"}
 
 def still(film: Path, start_s: float, end_s: float, max_side: int = 0) -> Image | None:
     """A frame from the first half of a moment (the key frame there when one is: cheap)."""
-    frame = FrameReader(film, fps=0, max_side=max_side, start_s=(start_s + end_s) / 2).still(
-        start_s
-    )
-    return None if frame is None else frame.image
+    return stills(film, [(start_s, end_s)], max_side)[0]
+
+
+def stills(film: Path, moments: Sequence[tuple[float, float]], max_side: int) -> list[Image | None]:
+    """A still of each moment (start, end), two at a time: the film is looked into once for
+    them all (opening it to learn its size and turn took half of a still's time)."""
+    if not moments:
+        return []
+    reader = FrameReader(film, fps=0, max_side=max_side)
+
+    def of(moment: tuple[float, float]) -> Image | None:
+        start_s, end_s = moment
+        frame = reader.starting_at((start_s + end_s) / 2).still(start_s)
+        return None if frame is None else frame.image
+
+    with ThreadPoolExecutor(2, thread_name_prefix="vigvision-still") as pool:
+        return list(pool.map(of, moments))
 
 
 def jpeg(image: Image, quality: int = 80) -> bytes:
@@ -45,7 +59,11 @@ def jpeg(image: Image, quality: int = 80) -> bytes:
 
 def still_data_uri(film: Path, start_s: float, end_s: float, max_side: int) -> str | None:
     """A still of a moment as a JPEG data URI, for pages that stand alone (None: unreadable)."""
-    image = still(film, start_s, end_s, max_side)
+    return data_uri(still(film, start_s, end_s, max_side))
+
+
+def data_uri(image: Image | None) -> str | None:
+    """A picture as a JPEG data URI, for pages that stand alone (None: no picture)."""
     if image is None:
         return None
     return "data:image/jpeg;base64," + base64.b64encode(jpeg(image)).decode("ascii")

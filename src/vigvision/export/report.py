@@ -18,7 +18,7 @@ import numpy as np
 from vigvision.cues.group import GroupMoment
 from vigvision.cues.pairs import Pair
 from vigvision.cues.table import PairCues
-from vigvision.export.clips import still_data_uri
+from vigvision.export.clips import data_uri, stills
 from vigvision.glance import Stretch, closely_share, left_out
 from vigvision.machine import as_typed
 from vigvision.selections import evidence_words
@@ -198,8 +198,11 @@ def write_report(suggestions: Suggestions, target: Path) -> None:
     info = suggestions.info
     name = html.escape(info.path.name)
     rows = []
-    for c in suggestions.candidates:
-        still = still_data_uri(info.path, *_both_in_view(c, suggestions.cues), max_side=480)
+    pictures = stills(
+        info.path, [_both_in_view(c, suggestions.cues) for c in suggestions.candidates], 480
+    )
+    for c, image in zip(suggestions.candidates, pictures, strict=True):
+        still = data_uri(image)
         picture = f'<img src="{still}" alt="Still from {clock(c.start_s)}">' if still else ""
         principles = "".join(f"<span>{html.escape(p)}</span>" for p in c.principles)
         rows.append(

@@ -84,6 +84,7 @@ class FrameReader:
         prefetch: int = 8,
         truncation_tolerance_s: float = 0.5,
         grid_from_s: float | None = None,
+        deblock: bool = True,
     ) -> None:
         if fps < 0 or max_side < 0 or prefetch < 1:
             raise ValueError("fps and max_side must be >= 0 and prefetch >= 1")
@@ -100,6 +101,7 @@ class FrameReader:
         self.end_s = end_s
         self.threads = threads
         self.prefetch = prefetch
+        self.deblock = deblock
         self.truncation_tolerance_s = truncation_tolerance_s
         self.damaged_from_s: float | None = None
         self.skipped_packets = 0
@@ -137,6 +139,7 @@ class FrameReader:
             threads=settings.decode_threads,
             prefetch=settings.prefetch_frames,
             truncation_tolerance_s=settings.truncation_tolerance_s,
+            deblock=settings.deblock,
         )
 
     def __iter__(self) -> Iterator[Frame]:
@@ -187,6 +190,11 @@ class FrameReader:
             grids.append(due)
         return [self._part(*part) for part in zip(starts, ends, grids, strict=True)]
 
+    def starting_at(self, start_s: float) -> FrameReader:
+        """This reader from ``start_s`` to the end (the film is not opened again to learn
+        what it is: for many stills of one film)."""
+        return self._part(max(0.0, start_s), None, max(0.0, start_s))
+
     def _part(self, start_s: float, end_s: float | None, grid_from_s: float) -> FrameReader:
         part = copy.copy(self)  # what the film is (size, turn, rate) is known already
         part.start_s, part.end_s, part.grid_from_s = start_s, end_s, grid_from_s
@@ -225,6 +233,8 @@ class FrameReader:
         assert video is not None
         video.codec_context.thread_type = "AUTO"
         video.codec_context.thread_count = self.threads
+        if not self.deblock:  # set before the decoder opens, at its first packet
+            video.codec_context.options = {**video.codec_context.options, "skip_loop_filter": "all"}
         return video
 
     def key_frames(self, every_s: float) -> Iterator[Frame]:
