@@ -87,6 +87,16 @@ def test_bad_options_give_one_line_and_exit_2(args: tuple[str, ...]) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("option", "says"),
+    [("--top", "'abc' is not a valid whole number"), ("--min-len", "'abc' is not a valid number")],
+)
+def test_a_number_mistyped_is_called_a_number(option: str, says: str) -> None:
+    done = vigvision("suggest", "x.mp4", "--no-case", "--out", "out", option, "abc")
+    assert done.returncode == 2
+    assert says in done.stderr and "range" not in done.stderr
+
+
 def test_debug_shows_the_traceback(films: dict[str, Path]) -> None:
     done = vigvision("--debug", "probe", str(films["missing"]))
     assert done.returncode != 0 and "Traceback" in done.stderr

@@ -138,14 +138,27 @@ def _probe_table(info: FilmInfo) -> Table:
     return table
 
 
-def _clock(seconds: float) -> str:
+class WholeNumber(click.IntRange):
+    """A whole number within bounds: "'abc' is not a valid whole number" (click's own words
+    are "integer range", which a guider typing --top abc does not need to know)."""
+
+    name = "whole number"
+
+
+class Number(click.FloatRange):
+    """A number within bounds, said in plain words as ``WholeNumber`` is."""
+
+    name = "number"
+
+
+def _clock(seconds: float, exact: bool = True) -> str:
+    """``2:41.0 (161.00 s)``; without ``exact`` only ``2:41.0`` (tables of moments stay
+    within 80 columns: candidates.csv has the seconds)."""
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(int(minutes), 60)
-    return (
-        f"{hours}:{minutes:02d}:{secs:04.1f}"
-        if hours
-        else f"{minutes}:{secs:04.1f} ({seconds:.2f} s)"
-    )
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:04.1f}"
+    return f"{minutes}:{secs:04.1f} ({seconds:.2f} s)" if exact else f"{minutes}:{secs:04.1f}"
 
 
 @cli.command("observe")
@@ -162,12 +175,10 @@ def _clock(seconds: float) -> str:
     is_flag=True,
     help="Also write landmarks.npz (478 face and 33 body points per row).",
 )
-@click.option(
-    "--fps", type=click.FloatRange(min=0), help="Analysed frames per second (film.analysis_fps)."
-)
+@click.option("--fps", type=Number(min=0), help="Analysed frames per second (film.analysis_fps).")
 @click.option(
     "--max-side",
-    type=click.IntRange(min=0),
+    type=WholeNumber(min=0),
     help="Longest side of analysed frames (film.max_side).",
 )
 @click.pass_obj
@@ -305,9 +316,9 @@ def _speakers_table(speech: Any) -> Table:
     is_flag=True,
     help="Work outside any case (consented research data): results go to --out.",
 )
-@click.option("--top", type=click.IntRange(min=1), help="How many candidates (suggest.top).")
-@click.option("--min-len", type=click.FloatRange(min=1), help="Shortest candidate, seconds.")
-@click.option("--max-len", type=click.FloatRange(min=1), help="Longest candidate, seconds.")
+@click.option("--top", type=WholeNumber(min=1), help="How many candidates (suggest.top).")
+@click.option("--min-len", type=Number(min=1), help="Shortest candidate, seconds.")
+@click.option("--max-len", type=Number(min=1), help="Longest candidate, seconds.")
 @click.option("--adult", help="Who the adult is: left, right or a person id (overrides the guess).")
 @click.option(
     "--model", type=click.Path(path_type=Path, dir_okay=False), help="A scoring model (.onnx)."
@@ -474,7 +485,7 @@ def _suggest_into(
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder for what is learnt of each film (default: beside --out, NAME-films).",
 )
-@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
+@click.option("--folds", default=5, show_default=True, type=WholeNumber(min=2))
 @click.option(
     "--runs",
     type=click.Path(path_type=Path, file_okay=False),
@@ -657,8 +668,8 @@ def _candidates_table(suggestions: Any) -> Table:
     for c in suggestions.candidates:
         table.add_row(
             str(c.rank),
-            _clock(c.start_s),
-            _clock(c.end_s),
+            _clock(c.start_s, exact=False),
+            _clock(c.end_s, exact=False),
             evidence_words(c.strength, c.seen_together, c.heard),
             c.explanation,
         )

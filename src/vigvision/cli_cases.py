@@ -26,7 +26,7 @@ from vigvision.cases import (
     purge,
     worked_on,
 )
-from vigvision.cli import App, cli
+from vigvision.cli import App, WholeNumber, cli
 from vigvision.config import Settings
 from vigvision.errors import ConfigError
 from vigvision.machine import as_typed
@@ -85,7 +85,7 @@ def case_group() -> None:
 @click.option("--consent-date", required=True, help="The date consent was given (YYYY-MM-DD).")
 @click.option(
     "--retain-days",
-    type=click.IntRange(min=1, max=3650),
+    type=WholeNumber(min=1, max=3650),
     help="Keep derived files this many days after the last work (default: cases.retain_days).",
 )
 @click.pass_obj
@@ -169,9 +169,7 @@ def case_expire(app: App, dry_run: bool) -> None:
 @target_argument
 @film_option
 @click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
-@click.option(
-    "--port", type=click.IntRange(0, 65535), default=0, help="Port (default: a free one)."
-)
+@click.option("--port", type=WholeNumber(0, 65535), default=0, help="Port (default: a free one).")
 @click.pass_obj
 def review_command(
     app: App, target: str, film_name: str | None, no_browser: bool, port: int
@@ -219,7 +217,7 @@ def review_command(
 @click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
 @click.option(
     "--port",
-    type=click.IntRange(0, 65535),
+    type=WholeNumber(0, 65535),
     help=f"Port (default: {APP_PORT} when free, so that the address stays the same; else any).",
 )
 @click.pass_obj

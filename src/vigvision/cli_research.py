@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Column, Table
 
 from vigvision.batch import SOME_FAILED, Outcome, read_manifest, run_batch
-from vigvision.cli import App, cli
+from vigvision.cli import App, WholeNumber, cli
 from vigvision.errors import ConfigError
 from vigvision.logs import stderr_console
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=WholeNumber(min=1),
     help="Films analysed at once on this machine (default: one per core).",
 )
 @click.option(

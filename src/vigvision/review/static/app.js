@@ -286,6 +286,7 @@ function miniLegend(moment) {
   ends.textContent = `${clock(moment.start_s)} … ${clock(moment.end_s)}`;
   legend.append(ends);
   state.tracks.slice(0, 3).forEach((track, row) => {
+    if (!shownIn(track, moment)) return; // a key to nothing drawn would mislead
     const key = document.createElement("span");
     key.className = "key";
     const swatch = document.createElement("i");
@@ -294,6 +295,13 @@ function miniLegend(moment) {
     legend.append(key);
   });
   return legend;
+}
+
+function shownIn(track, moment) {
+  // Whether the moment's small timeline draws anything of this track.
+  const first = Math.floor(moment.start_s / track.step);
+  const last = Math.ceil(moment.end_s / track.step);
+  return track.values.slice(first, last).some((v) => v !== null && v !== undefined && v > 0);
 }
 
 function trackColour(row) {
