@@ -41,7 +41,7 @@ from benchmarks._common import (
     share_kept,
     voice_activity_f1,
 )
-from vigvision.cli import _parse_set
+from vigvision.cli import parse_set
 from vigvision.config import load_settings
 from vigvision.film import AudioReader
 from vigvision.observe import observe_film
@@ -170,7 +170,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     global SETTINGS
-    SETTINGS = load_settings(overrides=_parse_set(args.set))
+    SETTINGS = load_settings(overrides=parse_set(args.set))
     for name in args.only.split(",") if args.only else parts:
         parts[name]()
 

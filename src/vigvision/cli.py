@@ -44,7 +44,8 @@ class App:
     quiet: bool
 
 
-def _parse_set(values: Sequence[str]) -> dict[str, Any]:
+def parse_set(values: Sequence[str]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` options as settings overrides (values read as YAML)."""
     overrides: dict[str, Any] = {}
     for item in values:
         key, sep, raw = item.partition("=")
@@ -84,7 +85,7 @@ def cli(
     """vigvision finds moments where an adult and a child are attuned to each other in a
     film, for Video Interaction Guidance. It suggests; the guider chooses."""
     logs.configure(debug=debug, quiet=quiet)
-    settings = load_settings(config_path, _parse_set(set_values))
+    settings = load_settings(config_path, parse_set(set_values))
     ctx.obj = App(settings=settings, debug=debug, quiet=quiet)
 
 

@@ -29,7 +29,13 @@ _CLIP_OPTIONS: Final = {"preset": "veryfast", "crf": "20"}
 
 def still(film: Path, start_s: float, end_s: float, max_side: int = 0) -> Image | None:
     """A frame from the first half of a moment (the key frame there when one is: cheap)."""
-    return stills(film, [(start_s, end_s)], max_side)[0]
+    return _still_of(FrameReader(film, fps=0, max_side=max_side), (start_s, end_s))
+
+
+def _still_of(reader: FrameReader, moment: tuple[float, float]) -> Image | None:
+    start_s, end_s = moment
+    frame = reader.starting_at((start_s + end_s) / 2).still(start_s)
+    return None if frame is None else frame.image
 
 
 def stills(film: Path, moments: Sequence[tuple[float, float]], max_side: int) -> list[Image | None]:
@@ -38,14 +44,8 @@ def stills(film: Path, moments: Sequence[tuple[float, float]], max_side: int) ->
     if not moments:
         return []
     reader = FrameReader(film, fps=0, max_side=max_side)
-
-    def of(moment: tuple[float, float]) -> Image | None:
-        start_s, end_s = moment
-        frame = reader.starting_at((start_s + end_s) / 2).still(start_s)
-        return None if frame is None else frame.image
-
     with ThreadPoolExecutor(2, thread_name_prefix="vigvision-still") as pool:
-        return list(pool.map(of, moments))
+        return list(pool.map(lambda moment: _still_of(reader, moment), moments))
 
 
 def jpeg(image: Image, quality: int = 80) -> bytes:

@@ -227,15 +227,13 @@ class FrameReader:
             return Frame(t=t, image=self._picture(frame))
         return None
 
-    def _video_decoder(
-        self, container: av.container.InputContainer, deblock: bool | None = None
-    ) -> av.video.VideoStream:
+    def _video_decoder(self, container: av.container.InputContainer) -> av.video.VideoStream:
         """The film's picture stream, its decoder on ``threads`` threads (0: every core)."""
         video = video_stream(container)
         assert video is not None
         video.codec_context.thread_type = "AUTO"
         video.codec_context.thread_count = self.threads
-        if not (self.deblock if deblock is None else deblock):  # before the decoder opens
+        if not self.deblock:  # set before the decoder opens, at its first packet
             video.codec_context.options = {**video.codec_context.options, "skip_loop_filter": "all"}
         return video
 
@@ -244,7 +242,7 @@ class FrameReader:
         own, so the other frames are not decoded at all (a few percent of a full decode)."""
         last_t = -np.inf
         with open_media(self.path) as container:
-            video = self._video_decoder(container, deblock=True)
+            video = self._video_decoder(container)
             context = video.codec_context
             context.skip_frame = "NONKEY"
             origin = origin_s(container)

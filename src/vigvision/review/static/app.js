@@ -258,12 +258,11 @@ function miniTimeline(moment) {
   svg.setAttribute("aria-hidden", "true");
   const rows = state.tracks.slice(0, 3);
   rows.forEach((track, row) => {
-    const first = Math.floor(moment.start_s / track.step);
-    const last = Math.ceil(moment.end_s / track.step);
+    const [first, last] = binsOf(track, moment);
     const width = 100 / Math.max(1, last - first);
     for (let i = first; i < last; i++) {
       const v = track.values[i];
-      if (v === null || v === undefined || v <= 0) continue;
+      if (!drawn(v)) continue;
       const r = document.createElementNS(SVG, "rect");
       r.setAttribute("x", (i - first) * width);
       r.setAttribute("y", row * 6);
@@ -297,11 +296,20 @@ function miniLegend(moment) {
   return legend;
 }
 
+function binsOf(track, moment) {
+  // The track's bins the moment covers: [first, last).
+  return [Math.floor(moment.start_s / track.step), Math.ceil(moment.end_s / track.step)];
+}
+
+function drawn(v) {
+  // Levels above 0 are drawn; 0 and not observed (null) are not.
+  return v !== null && v !== undefined && v > 0;
+}
+
 function shownIn(track, moment) {
   // Whether the moment's small timeline draws anything of this track.
-  const first = Math.floor(moment.start_s / track.step);
-  const last = Math.ceil(moment.end_s / track.step);
-  return track.values.slice(first, last).some((v) => v !== null && v !== undefined && v > 0);
+  const [first, last] = binsOf(track, moment);
+  return track.values.slice(first, last).some(drawn);
 }
 
 function trackColour(row) {
