@@ -245,13 +245,16 @@ def held(
 ) -> list[dict[str, Any]]:
     """The rows seen at the glances, repeated at every instant of the analysis grid
     (``step_s``) up to halfway to the glances before and after (at most ``max_hold_s``
-    away): a first look that the cues and the ranking read like a close watch.
+    away): a first look that the cues and the ranking read like a close watch. Each
+    instant is a frame of its own (``frame``: its index on the grid), as in a close watch:
+    what counts frames counts instants, and a person is never twice in one frame.
 
-    >>> rows = [{"t": 0.0, "person": 1, "smile": 0.5, "motion": 0.1}, {"t": 1.0, "person": 1}]
-    >>> [(r["t"], r.get("smile"), "motion" in r) for r in held(rows, step_s=0.25,
-    ...                                                        max_hold_s=0.5)]
-    [(0.0, 0.5, False), (0.25, 0.5, False), (0.5, None, False), (0.75, None, False), \
-(1.0, None, False), (1.25, None, False)]
+    >>> rows = [{"t": 0.0, "frame": 0, "person": 1, "smile": 0.5, "motion": 0.1},
+    ...         {"t": 1.0, "frame": 1, "person": 1}]
+    >>> [(r["t"], r["frame"], r.get("smile"), "motion" in r)
+    ...  for r in held(rows, step_s=0.25, max_hold_s=0.5)]
+    [(0.0, 0, 0.5, False), (0.25, 1, 0.5, False), (0.5, 2, None, False), \
+(0.75, 3, None, False), (1.0, 4, None, False), (1.25, 5, None, False)]
     """
     by_time: dict[float, list[Mapping[str, Any]]] = {}
     for row in rows:
@@ -265,7 +268,7 @@ def held(
         last = math.ceil(min(after, t + max_hold_s) / step_s - 1e-9)
         kept = [{name: v for name, v in row.items() if name not in _CHANGING} for row in by_time[t]]
         for k in range(first, last):
-            out.extend({**row, "t": round(k * step_s, 6)} for row in kept)
+            out.extend({**row, "t": round(k * step_s, 6), "frame": k} for row in kept)
     return out
 
 
@@ -326,7 +329,7 @@ def glance_at_film(
     glances: list[Glance] = []
     try:
         for frame in glance_frames(path, settings, progress):
-            faces = finder.find(frame.image)
+            faces = finder.find(frame.image).faces
             people = len(faces)
             if bodies is not None and people == 1:
                 people += len(bodies.search(frame.image, [faces[0].box]))
