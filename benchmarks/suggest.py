@@ -2,6 +2,7 @@
 
     uv run python benchmarks/suggest.py [--films far-phone,zoomed-home,small-meeting,group]
                                         [--glance both|on|off] [--set KEY=VALUE]
+                                        [--set-all KEY=VALUE]
 
 Composes 1080p films (5 minutes, one of 20) from ../shared/media (cached in the temp folder)
 that differ in sound and framing, each of 20 s stretches: five *positives* (two people
@@ -450,9 +451,10 @@ def run(
     *extra: str,
     glance: bool = True,
     sets: tuple[str, ...] = (),
+    always: tuple[str, ...] = (),
 ) -> tuple[float, float]:
     """Seconds and peak memory (MB) of one ``vigvision suggest`` run (``sets``: settings
-    for it when it glances first)."""
+    for it when it glances first; ``always``: settings for it either way)."""
     command = [
         "/usr/bin/time",
         "-f",
@@ -462,7 +464,7 @@ def run(
         "vigvision",
         "--set",
         f"perception.glance_first={str(glance).lower()}",
-        *(f"--set={item}" for item in (sets if glance else ())),
+        *(f"--set={item}" for item in (*always, *(sets if glance else ()))),
         "suggest",
         str(film),
         "--no-case",
@@ -606,8 +608,16 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="with the glance: a further setting for suggest (as vigvision --set)",
     )
+    parser.add_argument(
+        "--set-all",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for every run, with the glance or without (as vigvision --set)",
+    )
     args = parser.parse_args()
     sets = tuple(args.set)
+    always = tuple(args.set_all)
     ways = {"both": (False, True), "on": (True,), "off": (False,)}[args.glance]
     print(
         f"1080p films, {len(positives(SCRIPT))} positive stretches of {STRETCH_S:.0f} s each "
@@ -623,7 +633,7 @@ def main() -> None:
             for old in out.glob("*"):
                 if old.is_file():
                     old.unlink()
-            seconds, peak = run(path, out, "--top", "10", glance=glance, sets=sets)
+            seconds, peak = run(path, out, "--top", "10", glance=glance, sets=sets, always=always)
             candidates = json.loads((out / "candidates.json").read_text())["candidates"]
             figures = measure(candidates, positives(FILMS[name].script))
             wrong = false_claims(out)
@@ -647,11 +657,13 @@ def main() -> None:
         if FILMS[name].stretches is group_stretches:
             show_people(out, candidates, FILMS[name])
         if name == "far-phone":
-            again, _ = run(path, out, "--top", "5", "--goal", "turn-taking", sets=sets)
+            again, _ = run(
+                path, out, "--top", "5", "--goal", "turn-taking", sets=sets, always=always
+            )
             print(f"  re-ranking from the cache (--top 5 --goal turn-taking): {again:.1f} s")
             # Facing each other and gaze count for nothing under this profile: the same
             # conversation with the two turned away is then as good a moment as a positive.
-            run(path, out, "--top", "10", "--profile", "no-eye-contact", sets=sets)
+            run(path, out, "--top", "10", "--profile", "no-eye-contact", sets=sets, always=always)
             candidates = json.loads((out / "candidates.json").read_text())["candidates"]
             conversations = [
                 Segment(i * STRETCH_S, (i + 1) * STRETCH_S)

@@ -3,7 +3,7 @@
     uv run python benchmarks/throughput.py [--minutes 10,50] [--clip two_kitchen_side_by_side.mp4]
                                            [--cores 1,2] [--moments 10]
                                            [--sound two_speaker_phone_call.wav]
-                                           [--repeat 1]
+                                           [--repeat 1] [--against KEY=VALUE ...]
 
 For each length, a 1080p film looped from a real two-person clip of ../shared/media (packets
 copied; cached in the temp folder), a real conversation laid under it (``--sound``), is
@@ -12,7 +12,10 @@ decoded whole (every frame, as fast as PyAV can) and then run through ``vigvisio
 times, suggest's speed as a share of the plain decode's and × real time, suggest's peak RSS,
 and how much more memory each extra minute of film took between the lengths. ``--repeat N``
 measures each length N times, decode and suggest in turn, and prints each pair and the
-median of their ratios: on a shared machine one pair can be off by a tenth. With ``--cores
+median of their ratios: on a shared machine one pair can be off by a tenth. ``--against
+perception.tiles_every_s=0`` also runs suggest with that setting (as vigvision --set) right
+after each default run, on the same film: the two ratios side by side tell what a setting
+is worth on this machine today. With ``--cores
 1,2`` each length is measured on one core, then on two (the decode and suggest both held to
 those cores, as ``taskset`` holds them), and the speed-up two cores give is printed.
 """
@@ -48,11 +51,11 @@ def plain_decode_s(film: Path) -> float:
 
 
 def suggest_s_and_peak_mb(
-    film: Path, out: Path, cores: set[int] | None = None, moments: int | None = None
+    film: Path, out: Path, cores: set[int] | None = None, sets: tuple[str, ...] = ()
 ) -> tuple[float, float]:
     command = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "vigvision", "-q"]
-    if moments is not None:
-        command += ["--set", f"perception.closely_moments={moments}"]
+    for item in sets:
+        command += ["--set", item]
     command += ["suggest", str(film), "--no-case", "--out", str(out)]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     started = time.perf_counter()
@@ -96,7 +99,19 @@ def main() -> None:
         help="perception.closely_moments for suggest: watch closely only around that many "
         "moments a first look ranks best (0: everything; the default setting when not given)",
     )
+    parser.add_argument(
+        "--against",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="also run suggest with this setting after each default run (repeatable: all "
+        "of them together)",
+    )
     args = parser.parse_args()
+    if args.moments is not None:
+        args.sets = (f"perception.closely_moments={args.moments}",)
+    else:
+        args.sets = ()
     if args.cores:
         by_cores(args)
         return
@@ -106,19 +121,26 @@ def main() -> None:
     for minutes in [float(m) for m in args.minutes.split(",")]:
         film = talking_film(args, minutes)
         duration = probe(film).duration_s
-        ratios = []
+        ratios: dict[tuple[str, ...], list[float]] = {}
+        ways = [args.sets] + ([(*args.sets, *args.against)] if args.against else [])
         for _ in range(max(1, args.repeat)):
             decode = plain_decode_s(film)
-            with tempfile.TemporaryDirectory(prefix="vigvision-throughput-") as out:
-                seconds, peak = suggest_s_and_peak_mb(film, Path(out), moments=args.moments)
-            peaks[minutes] = max(peak, peaks.get(minutes, 0.0))
-            ratios.append(decode / seconds)
-            print(
-                f"{minutes:>8g}{decode:>10.0f}{seconds:>11.0f}{decode / seconds:>10.2f}x"
-                f"{duration / seconds:>7.1f}x{peak:>9.0f}"
-            )
-        if len(ratios) > 1:
-            print(f"{minutes:>8g}  median of {len(ratios)}: {statistics.median(ratios):.2f}x")
+            for sets in ways:
+                with tempfile.TemporaryDirectory(prefix="vigvision-throughput-") as out:
+                    seconds, peak = suggest_s_and_peak_mb(film, Path(out), sets=sets)
+                if sets == args.sets:
+                    peaks[minutes] = max(peak, peaks.get(minutes, 0.0))
+                ratios.setdefault(sets, []).append(decode / seconds)
+                print(
+                    f"{minutes:>8g}{decode:>10.0f}{seconds:>11.0f}{decode / seconds:>10.2f}x"
+                    f"{duration / seconds:>7.1f}x{peak:>9.0f}  {' '.join(sets) or 'defaults'}"
+                )
+        for sets, each in ratios.items():
+            if len(each) > 1:
+                print(
+                    f"{minutes:>8g}  median of {len(each)}: {statistics.median(each):.2f}x"
+                    f"  {' '.join(sets) or 'defaults'}"
+                )
     lengths = sorted(peaks)
     if len(lengths) >= 2:
         short, long = lengths[0], lengths[-1]
@@ -142,7 +164,7 @@ def by_cores(args: argparse.Namespace) -> None:
             finally:
                 os.sched_setaffinity(0, set(everything))
             with tempfile.TemporaryDirectory(prefix="vigvision-throughput-") as out:
-                seconds, _ = suggest_s_and_peak_mb(film, Path(out), cores, args.moments)
+                seconds, _ = suggest_s_and_peak_mb(film, Path(out), cores, args.sets)
             speeds[count] = duration / seconds
             print(
                 f"{minutes:>8g}{count:>6}{decode:>10.0f}{seconds:>11.0f}{duration / seconds:>7.1f}x"

@@ -6,6 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from vigvision.film import FilmWriter, FrameReader
@@ -108,4 +109,16 @@ def mirrored_halves(source: Path, target: Path) -> Path:
     with FilmWriter(target, width=width, height=height, fps=25) as film:
         for frame in frames:
             film.add_frame(each_half_mirrored(frame.image))
+    return target
+
+
+def one_shot_then_another(first: Path, second: Path, target: Path, seconds: float = 2.0) -> Path:
+    """``seconds`` of each film in turn at 1280x720 (a cut between them), looped as needed."""
+    width, height = 1280, 720
+    with FilmWriter(target, width=width, height=height, fps=25) as film:
+        for source in (first, second):
+            frames = [frame.image for frame in FrameReader(source, fps=0, max_side=width)]
+            for index in range(round(seconds * 25)):
+                image = frames[index % len(frames)]
+                film.add_frame(cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA))
     return target

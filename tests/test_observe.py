@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.films import mirrored_halves
+from tests.films import mirrored_halves, one_shot_then_another
 from tests.helpers import observed
 from vigvision.config import load_settings
-from vigvision.film import FilmWriter
+from vigvision.film import FilmWriter, FrameReader
 from vigvision.observations import Observations
 from vigvision.observe import observe_film
+from vigvision.perception.faces import FaceFinder, Found
 
 
 def share(values: np.ndarray) -> float:
@@ -173,3 +174,66 @@ def test_one_person_alone_gets_no_body_beside_them(media: Path) -> None:
         table = observed(clip).observations
         assert table.people == [1], clip
         assert set(table["seen_by"]) == {"face"}, clip
+
+
+def searched(film: Path, *, tiles: bool) -> Found:
+    """One search of the film's first frame, as the watcher sees it."""
+    settings = load_settings()
+    frame = next(iter(FrameReader.from_settings(film, settings.film)))
+    finder = FaceFinder(settings.perception)
+    try:
+        return finder.find(frame.image, tiles=tiles)
+    finally:
+        finder.close()
+
+
+def test_the_tiles_find_the_small_face_that_the_whole_frame_misses(media: Path) -> None:
+    across_the_room = media / "two_seated_facing.mp4"
+    assert len(searched(across_the_room, tiles=False).faces) == 1
+    with_tiles = searched(across_the_room, tiles=True)
+    assert len(with_tiles.faces) == 2
+    assert with_tiles.tiles_added
+
+
+def test_the_tiles_add_nobody_where_the_whole_frame_finds_every_face(media: Path) -> None:
+    at_the_counter = media / "two_kitchen_side_by_side.mp4"
+    assert len(searched(at_the_counter, tiles=False).faces) == 2
+    with_tiles = searched(at_the_counter, tiles=True)
+    assert len(with_tiles.faces) == 2
+    assert not with_tiles.tiles_added
+
+
+def searches_with_tiles(film: Path, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each search of a watch (every second; tiles every 3 s) searched the tiles."""
+    searches: list[bool] = []
+    find = FaceFinder.find
+
+    def counted(self: FaceFinder, image: np.ndarray, *, tiles: bool = True) -> Found:
+        found = find(self, image, tiles=tiles)
+        searches.append(found.tiles_searched)
+        return found
+
+    monkeypatch.setattr(FaceFinder, "find", counted)
+    settings = load_settings().with_overrides(
+        {"perception.find_every_s": 1.0, "perception.tiles_every_s": 3.0}
+    )
+    observe_film(film, settings)
+    return searches
+
+
+def test_tiles_that_add_nobody_are_searched_only_now_and_then(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at_the_counter = media / "two_kitchen_side_by_side.mp4"  # 4 s, both faces large
+    assert searches_with_tiles(at_the_counter, monkeypatch) == [True, False, False, True]
+
+
+def test_after_a_cut_the_tiles_are_searched_and_kept_while_they_find_small_faces(
+    media: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    film = one_shot_then_another(
+        media / "two_kitchen_side_by_side.mp4",
+        media / "two_seated_facing.mp4",  # across a room: one face too small for the whole
+        tmp_path / "kitchen_then_room.mp4",
+    )
+    assert searches_with_tiles(film, monkeypatch) == [True, False, True, True]

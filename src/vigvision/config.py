@@ -50,6 +50,7 @@ class AudioSettings:
 class PerceptionSettings:
     find_every_s: float = _bounds(ge=0.05, le=60)
     find_in_tiles: bool = _bounds()
+    tiles_every_s: float = _bounds(ge=0, le=600)
     find_min_confidence: float = _bounds(ge=0, le=1)
     find_overlap: float = _bounds(ge=0, le=1)
     measure_min_confidence: float = _bounds(ge=0, le=1)

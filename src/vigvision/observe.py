@@ -16,7 +16,7 @@ import contextlib
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -358,6 +358,34 @@ def _placed(
     }
 
 
+def _next_instant(last_s: float, watching: Sequence[Stretch], fps: float) -> float | None:
+    """The analysis grid's first instant after the frame picked at ``last_s``, reached as
+    an uninterrupted watch reaches it: step added to step from the start of its stretch
+    (which of two frames equally near an instant is picked depends on the last bits of
+    that sum), on to the first instant past half a step after the frame.
+
+    >>> _next_instant(34.16, [Stretch(0.0, 60.0, True)], fps=5.0) == sum([0.2] * 172)
+    True
+    """
+    if not fps:
+        return None
+    step = 1.0 / fps
+    start = next((s.start_s for s in watching if s.closely and s.start_s <= last_s < s.end_s), 0.0)
+    due = math.ceil(start * fps - 1e-9) / fps
+    while due <= last_s + step / 2:
+        due += step
+    return due
+
+
+def _colours(image: NDArray[Any]) -> NDArray[Any]:
+    """The picture's colours (hue and saturation, normalised), to tell one view from another."""
+    small = cv2.resize(image, (160, max(1, 160 * image.shape[0] // image.shape[1])))
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    histogram = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
+    cv2.normalize(histogram, histogram)
+    return histogram
+
+
 class _Watcher:
     """The per-frame work: follow, search, measure, and collect rows."""
 
@@ -379,6 +407,11 @@ class _Watcher:
         self.idle: list[FaceMeasurer] = []
         self.next_search = 0.0
         self.last_search = -math.inf
+        # When the tiles of a frame were last searched (and its colours then), and when they
+        # last found someone the whole frame did not.
+        self.tiles_at = -math.inf
+        self.tiles_view: NDArray[Any] | None = None
+        self.tiles_added_at = -math.inf
         self.next_body: dict[int, float] = {}
         # People followed by their body pose: no face of theirs is seen.
         self.by_body: set[int] = set()
@@ -405,6 +438,9 @@ class _Watcher:
             "tracker": self.tracker,
             "next_search": self.next_search,
             "last_search": self.last_search,
+            "tiles_at": self.tiles_at,
+            "tiles_view": self.tiles_view,
+            "tiles_added_at": self.tiles_added_at,
             "next_body": self.next_body,
             "hands": self.hands,
             "by_body": sorted(self.by_body),
@@ -417,14 +453,14 @@ class _Watcher:
         the same analysis grid (its next instant), with the next frame index."""
         self.rows, self.tracker, self.frames = state["rows"], state["tracker"], state["frames"]
         self.next_search, self.last_search = state["next_search"], state["last_search"]
+        self.tiles_at, self.tiles_added_at = state["tiles_at"], state["tiles_added_at"]
+        self.tiles_view = state["tiles_view"]
         self.next_body, self.hands = state["next_body"], state["hands"]
         self.colours, self.previous_grey = state["colours"], state["previous_grey"]
         self.by_body = set(state["by_body"])
         self.start_models_afresh()
-        fps = self.settings.film.analysis_fps
         last = float(state["t"])
-        # As the grid moves on after picking a frame: to its first instant past half a step.
-        due = (math.floor((last + 0.5 / fps) * fps) + 1) / fps if fps else None
+        due = _next_instant(last, state["plan"], self.settings.film.analysis_fps)
         return last + 1e-6, due, int(state["next_index"])
 
     def start_models_afresh(self) -> None:
@@ -512,15 +548,12 @@ class _Watcher:
 
     def _is_scene_cut(self, image: NDArray[Any]) -> bool:
         """Whether the colours changed at once, as at a cut between two shots."""
-        small = cv2.resize(image, (160, max(1, 160 * image.shape[0] // image.shape[1])))
-        hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-        histogram = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256])
-        cv2.normalize(histogram, histogram)
-        previous, self.colours = self.colours, histogram
-        if previous is None:
-            return False
-        similarity = cv2.compareHist(previous, histogram, cv2.HISTCMP_CORREL)
-        return bool(similarity < self.settings.tracking.scene_cut_below)
+        previous, self.colours = self.colours, _colours(image)
+        return previous is not None and not self._same_view(previous, self.colours)
+
+    def _same_view(self, before: NDArray[Any], now: NDArray[Any]) -> bool:
+        similarity = cv2.compareHist(before, now, cv2.HISTCMP_CORREL)
+        return not similarity < self.settings.tracking.scene_cut_below
 
     def _follow(
         self, followed: list[Person], t: float, image: NDArray[Any]
@@ -603,7 +636,21 @@ class _Watcher:
         return bool(shift <= self.settings.tracking.max_step_faces * max(expected[2], face.box[2]))
 
     def _search(self, t: float, image: NDArray[Any], seen: dict[int, FaceReading]) -> None:
-        found = self.finder.find(image)
+        every = self.perception.tiles_every_s
+        # The tiles are for faces too small for the whole frame: searched at every search
+        # while they keep finding such faces, else now and then, and in a new view (a cut,
+        # a jump, the next glance of a first look showing something else).
+        view = _colours(image) if every else None
+        due = not every or t - self.tiles_at >= every or t - self.tiles_added_at < every
+        new_view = view is not None and (
+            self.tiles_view is None or not self._same_view(self.tiles_view, view)
+        )
+        search = self.finder.find(image, tiles=due or new_view)
+        if search.tiles_searched:
+            self.tiles_at, self.tiles_view = t, view
+        if search.tiles_added:
+            self.tiles_added_at = t
+        found = search.faces
         signatures = [appearance_signature(image, f.box) for f in found]
         ids = self.tracker.claim(t, [f.box for f in found], signatures)
         for face, person_id in zip(found, ids, strict=True):

@@ -122,6 +122,16 @@ def facing_from_keypoints(box: Box, keypoints: Points) -> HeadPose:
     return HeadPose(math.degrees(math.asin(dx)), NAN, NAN, dx, NAN)
 
 
+@dataclass(frozen=True)
+class Found:
+    """What one search of a frame found."""
+
+    faces: list[FaceFound]
+    tiles_searched: bool
+    tiles_added: bool
+    """The tiles found someone the whole frame did not (a face too small for it)."""
+
+
 class FaceFinder:
     """Finds faces across the whole frame with the full-range detector (and tiles)."""
 
@@ -139,32 +149,64 @@ class FaceFinder:
         ]
         self._pool = ThreadPoolExecutor(_SEARCHERS, thread_name_prefix="vigvision-find")
 
-    def find(self, image: Image) -> list[FaceFound]:
+    def find(self, image: Image, *, tiles: bool = True) -> Found:
+        """The faces in ``image``: the whole frame is searched, and its tiles too when
+        ``tiles`` or when the whole frame shows nobody (small faces may still be there)."""
+        whole = (0.0, 0.0, image)
+        tiled = self._tiles(image)
+        if tiles or not tiled:
+            found = self._searched([whole, *tiled])
+        else:
+            found = self._searched([whole])
+            tiles = not found
+            if tiles:
+                found = [(view + 1, face) for view, face in self._searched(tiled)]
+        in_whole = [face for view, face in found if view == 0]
+        threshold = self.settings.find_overlap
+        kept = _suppress_overlaps([face for _, face in found], threshold)
+        return Found(
+            faces=kept,
+            tiles_searched=tiles and bool(tiled),
+            tiles_added=any(_new_among(face, in_whole, threshold) for face in kept),
+        )
+
+    def _tiles(self, image: Image) -> list[tuple[float, float, Image]]:
+        """Square tiles of a wide frame, as high as it, overlapping, from left to right."""
         height, width = image.shape[:2]
-        views: list[tuple[float, float, Image]] = [(0.0, 0.0, image)]
-        if self.settings.find_in_tiles and width > 1.3 * height:
-            # Square tiles as high as the frame, overlapping, from left to right.
-            count = math.ceil(width / height) + 1
-            for k in range(count):
-                left = round(k * (width - height) / (count - 1))
-                views.append((left, 0.0, np.ascontiguousarray(image[:, left : left + height])))
+        if not self.settings.find_in_tiles or width <= 1.3 * height:
+            return []
+        count = math.ceil(width / height) + 1
+        lefts = [round(k * (width - height) / (count - 1)) for k in range(count)]
+        return [(left, 0.0, np.ascontiguousarray(image[:, left : left + height])) for left in lefts]
+
+    def _searched(self, views: list[tuple[float, float, Image]]) -> list[tuple[int, FaceFound]]:
+        """The faces found in the views, each with its view's index; the views shared
+        among the detectors."""
+        count = len(self._detectors)
         shares = [
-            self._pool.submit(self._search, detector, views[k :: len(self._detectors)])
+            self._pool.submit(self._search, detector, views[k::count])
             for k, detector in enumerate(self._detectors)
         ]
-        found = [face for share in shares for face in share.result()]
-        return _suppress_overlaps(found, self.settings.find_overlap)
+        return [
+            (k + j * count, face)
+            for k, share in enumerate(shares)
+            for j, faces in enumerate(share.result())
+            for face in faces
+        ]
 
     @staticmethod
-    def _search(detector: Any, views: list[tuple[float, float, Image]]) -> list[FaceFound]:
+    def _search(detector: Any, views: list[tuple[float, float, Image]]) -> list[list[FaceFound]]:
+        """The faces found in each view, in frame coordinates."""
         found = []
         for x0, y0, view in views:
             vh, vw = view.shape[:2]
+            faces = []
             for score, corners, keypoints in _detections(detector.process(view)):
                 (ax, ay), (bx, by) = corners
                 box = np.array([x0 + ax * vw, y0 + ay * vh, (bx - ax) * vw, (by - ay) * vh])
                 points = keypoints * np.array([vw, vh]) + np.array([x0, y0])
-                found.append(FaceFound(box=box, confidence=score, keypoints=points))
+                faces.append(FaceFound(box=box, confidence=score, keypoints=points))
+            found.append(faces)
         return found
 
     def close(self) -> None:
@@ -173,12 +215,17 @@ class FaceFinder:
             detector.close()
 
 
-def _suppress_overlaps(faces: list[FaceFound], threshold: float) -> list[FaceFound]:
+def _new_among(face: FaceFound, others: list[FaceFound], threshold: float) -> bool:
+    """The face overlaps none of the others by ``threshold`` (box IoU) or more."""
     from vigvision.tracking import iou
 
+    return all(iou(face.box, other.box) < threshold for other in others)
+
+
+def _suppress_overlaps(faces: list[FaceFound], threshold: float) -> list[FaceFound]:
     kept: list[FaceFound] = []
     for face in sorted(faces, key=lambda f: -f.confidence):
-        if all(iou(face.box, other.box) < threshold for other in kept):
+        if _new_among(face, kept, threshold):
             kept.append(face)
     return kept
 
