@@ -13,7 +13,7 @@ times, suggest's speed as a share of the plain decode's and × real time, sugges
 and how much more memory each extra minute of film took between the lengths. ``--repeat N``
 measures each length N times, decode and suggest in turn, and prints each pair and the
 median of their ratios: on a shared machine one pair can be off by a tenth. ``--against
-perception.tiles_every_s=0`` also runs suggest with that setting (as vigvision --set) right
+perception.tiles_every_s=8`` also runs suggest with that setting (as vigvision --set) right
 after each default run, on the same film: the two ratios side by side tell what a setting
 is worth on this machine today. With ``--cores
 1,2`` each length is measured on one core, then on two (the decode and suggest both held to
@@ -108,10 +108,7 @@ def main() -> None:
         "of them together)",
     )
     args = parser.parse_args()
-    if args.moments is not None:
-        args.sets = (f"perception.closely_moments={args.moments}",)
-    else:
-        args.sets = ()
+    args.sets = () if args.moments is None else (f"perception.closely_moments={args.moments}",)
     if args.cores:
         by_cores(args)
         return

@@ -640,7 +640,7 @@ class _Watcher:
         # The tiles are for faces too small for the whole frame: searched at every search
         # while they keep finding such faces, else now and then, and in a new view (a cut,
         # a jump, the next glance of a first look showing something else).
-        view = _colours(image) if every else None
+        view = self.colours if every else None  # this frame's, from the cut check
         due = not every or t - self.tiles_at >= every or t - self.tiles_added_at < every
         new_view = view is not None and (
             self.tiles_view is None or not self._same_view(self.tiles_view, view)
