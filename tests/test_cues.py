@@ -19,7 +19,7 @@ from vigvision.cues.pairs import pairs_of, possible_pairs
 from vigvision.cues.table import pair_cues
 from vigvision.observations import Observations
 from vigvision.observe import observe_film
-from vigvision.turns import Said, Speech, Turn, make_turns
+from vigvision.turns import Said, Speaker, Speech, Turn, make_turns
 
 Look = tuple[float, float]
 
@@ -192,6 +192,24 @@ def test_a_class_analyses_the_pairs_seen_together_longest() -> None:
     assert possible_pairs(people) == 24
 
 
+def test_two_too_small_for_roles_are_paired_beside_a_passing_crowds_adult_and_child() -> None:
+    adult, child, first, second = 1, 2, 3, 4
+    people = [summary(adult, "adult"), summary(child, "child")]
+    people += [summary(first, "unknown"), summary(second, "unknown")]
+    # The crowd's adult and child pass by together for 10 frames; the two whose roles could
+    # not be told are together for 100 frames (20 s), and apart from the crowd.
+    rows = [
+        {"t": frame * 0.2, "frame": frame, "person": person}
+        for frame in range(110)
+        for person in ((adult, child) if frame < 10 else (first, second))
+    ]
+    pairs = pairs_of(people, Observations.from_rows(rows))
+    assert [(p.adult, p.child, p.roles_known) for p in pairs] == [
+        (adult, child, True),
+        (first, second, False),
+    ]
+
+
 def test_a_babys_coo_answered_is_a_turn_with_the_baby_profile() -> None:
     (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
     said = [
@@ -212,6 +230,47 @@ def test_a_babys_coo_answered_is_a_turn_with_the_baby_profile() -> None:
     with_a_baby = pair_cues(pair, people, speech, grid, short_sounds_are_turns=True)
     assert np.nansum(between_adults) == 0  # "mm"s: no turn passes
     assert np.nansum(with_a_baby.cues["turn_exchange"]) == 3
+
+
+def conversation(said: list[Said], seconds: float) -> Speech:
+    return Speech(
+        observable=True,
+        duration_s=seconds,
+        segments=said,
+        turns=make_turns(said, turn_gap_s=0.3, monologue_s=20.0),
+        speakers=[
+            Speaker(name, None, "unknown", "", pitch, speech_s=4.0)
+            for name, pitch in (("voice_1", 120.0), ("voice_2", 320.0))
+        ],
+    )
+
+
+def test_the_child_whose_mouth_is_hidden_takes_turns_with_the_adult_seen_speaking() -> None:
+    (pair,) = pairs_of([summary(1, "adult"), summary(2, "child")])
+    said = [
+        Said(Segment(0.0, 1.5), "person1", 1, "adult"),  # the adult, seen speaking
+        Said(Segment(2.0, 3.5), "voice_2", None, "child"),  # a voice seen on nobody
+        Said(Segment(4.0, 5.5), "person1", 1, "adult"),
+        Said(Segment(6.0, 7.5), "voice_2", None, "child"),
+    ]
+    people = two_people(left_facing=0.5, right_facing=-0.5, seconds=8.0)
+    cues = pair_cues(pair, people, conversation(said, 8.0), Grid.over(8.0, 0.2)).cues
+    assert np.nansum(cues["turn_exchange"]) == 3
+    assert np.nanmax(cues["child_speaks"]) == 1.0
+
+
+def test_passers_by_never_seen_speaking_take_no_turns_where_they_are_out_of_view() -> None:
+    (pair,) = pairs_of([summary(1, "unknown"), summary(2, "unknown")])
+    # The two are in view for the first 2 s; a conversation goes on after they have gone.
+    said = [
+        Said(Segment(3.0, 4.5), "voice_1", None, "adult"),
+        Said(Segment(5.0, 6.5), "voice_2", None, "child"),
+        Said(Segment(7.0, 8.0), "voice_1", None, "adult"),
+    ]
+    people = two_people(left_facing=0.5, right_facing=-0.5, seconds=2.0)
+    cues = pair_cues(pair, people, conversation(said, 8.0), Grid.over(8.0, 0.2)).cues
+    assert np.isnan(cues["turn_exchange"][15:]).all()
+    assert np.isnan(cues["taking_turns"][15:]).all()
 
 
 def test_closeness_does_not_depend_on_zoom() -> None:

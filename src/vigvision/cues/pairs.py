@@ -4,7 +4,9 @@ VIG films are often one adult with one child, and groups are real too (a nurture
 class): every adult is paired with every child. Where roles are unknown, every two people
 seen together for a while form a pair whose adult is not known, and only cues that need no
 roles (facing each other, closeness, turns passing) are computed for it. Each window then
-takes the pair it evidences best.
+takes the pair it evidences best. People whose roles are unknown are paired too when some
+roles are known: the two people of the film's interaction may be filmed too small for their
+roles to be told while a passing crowd's are.
 """
 
 from __future__ import annotations
@@ -32,26 +34,18 @@ class Pair:
 
 
 def pairs_of(people: list[PersonSummary], observations: Observations | None = None) -> list[Pair]:
-    """Adult-child pairs; or, with roles unknown, the people seen together the longest."""
+    """Adult-child pairs, and people whose roles are unknown with whoever they are seen
+    with; with observations, the pairs seen together the longest (see above)."""
     if not people:
         return []
     most = max(p.frames for p in people)
     present = [p for p in people if p.frames >= 0.1 * most]
-    adults = [p.person for p in present if p.role == "adult"]
-    children = [p.person for p in present if p.role == "child"]
-    if adults and children:
-        known = [Pair(a, c, True) for a in adults for c in children]
-        if observations is None or len(known) <= MAX_PAIRS:
-            return known
-        # A class: the adult-child pairs seen together longest (a crowd must not stall).
-        seen_with = _frames_together(observations)
-
-        def frames(pair: Pair) -> int:
-            return seen_with.get((min(pair.adult, pair.child), max(pair.adult, pair.child)), 0)
-
-        longest = sorted(known, key=lambda pair: -frames(pair))
-        return sorted(longest[:MAX_PAIRS], key=lambda pair: (pair.adult, pair.child))
+    role = {p.person: p.role for p in present}
     if observations is None:
+        adults = [p for p, r in role.items() if r == "adult"]
+        children = [p for p, r in role.items() if r == "child"]
+        if adults and children:
+            return [Pair(a, c, True) for a in adults for c in children]
         ranked = sorted(present, key=lambda p: -p.frames)
         if len(ranked) < 2:
             return []
@@ -61,9 +55,26 @@ def pairs_of(people: list[PersonSummary], observations: Observations | None = No
     step = _frame_step(observations)
     filmed = float(observations["t"].max() - observations["t"].min()) + step
     enough = min(MIN_SECONDS_TOGETHER, MIN_SHARE_TOGETHER * filmed) / step
-    pairs = [(count, a, b) for (a, b), count in together.items() if count >= enough]
-    pairs.sort(reverse=True)
-    return [Pair(a, b, False) for _, a, b in pairs[:MAX_PAIRS]]
+    # Every adult with every child (a class shows each child with the teacher for a while,
+    # a panning camera one after the other); others only when seen together for long, and
+    # two adults or two children (children side by side in a class) only where no adult
+    # and child are seen.
+    known = [
+        (together.get((min(a, c), max(a, c)), 0), Pair(a, c, True))
+        for a, adult in role.items()
+        for c, child in role.items()
+        if adult == "adult" and child == "child"
+    ]
+    others = [
+        (count, Pair(a, b, False))
+        for (a, b), count in together.items()
+        if count >= enough
+        and a in role
+        and b in role
+        and ("unknown" in (role[a], role[b]) or (not known and role[a] == role[b]))
+    ]
+    kept = sorted(known + others, key=lambda item: (-item[0], item[1].adult, item[1].child))
+    return sorted((pair for _, pair in kept[:MAX_PAIRS]), key=lambda p: (p.adult, p.child))
 
 
 # Two people count as a pair when seen together for at least the shortest moment (s), or
@@ -75,10 +86,14 @@ MAX_PAIRS = 6
 
 
 def possible_pairs(people: list[PersonSummary]) -> int:
-    """How many pairs the people seen could form (adult with child where roles are known)."""
+    """How many pairs the people seen could form (as ``pairs_of`` forms them): every two,
+    but two adults or two children only where no adult and child are seen."""
     adults = sum(p.role == "adult" for p in people)
     children = sum(p.role == "child" for p in people)
-    return adults * children if adults and children else len(people) * (len(people) - 1) // 2
+    unknown = len(people) - adults - children
+    if adults and children:
+        return adults * children + unknown * (adults + children) + unknown * (unknown - 1) // 2
+    return len(people) * (len(people) - 1) // 2
 
 
 def _frame_step(observations: Observations) -> float:

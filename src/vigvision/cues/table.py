@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from vigvision.cues import attention, exchange, hands, imitation, shared, warmth
 from vigvision.cues.grid import Grid, Series, apart, sample, unheard
@@ -160,12 +161,20 @@ def pair_cues(
     # unknown), None for anyone else's.
     names = ("adult", "child") if pair.roles_known else ("first", "second")
     heard_as = {seg.person for seg in speech.segments}
-    if a in heard_as or c in heard_as:
+    by_voice = a not in heard_as and c not in heard_as
+    if by_voice:
+        # Nobody of the pair was seen speaking (faces small, turned, mouths hidden): the
+        # voices heard are taken as theirs (only while they are in view, below).
+        side_of = _sides_by_voice(speech, names)
+    elif a in heard_as and c in heard_as:
         side_of = _sides_by_person({a: names[0], c: names[1]})
     else:
-        # Nobody of the pair was seen speaking (faces small, turned, mouths hidden): the
-        # voices heard are taken as theirs.
-        side_of = _sides_by_voice(speech, names)
+        # One of them was seen speaking, the other never (a child's mouth hidden, turned
+        # away): a voice not seen on anyone in view then is taken as the other's.
+        heard, silent = (a, c) if a in heard_as else (c, a)
+        side_of = _sides_with_unseen_voice(
+            speech, observations, {a: names[0], c: names[1]}, heard=heard, silent=silent
+        )
     adult_speaks = _speaking_side(grid, speech, side_of, names[0])
     child_speaks = _speaking_side(grid, speech, side_of, names[1])
     # The floor passing between the two of them: never a voice relabelled, nor a "mm".
@@ -227,6 +236,10 @@ def pair_cues(
         cues["adult_follows_child_look"] = shared.follows_look(grid, child_looks, same_place)
     # Under music or steady noise nobody can be heard speaking: not silence, not observed.
     unheard_here = unheard(grid, speech)
+    if by_voice:
+        # Voices taken as the pair's are not known to be theirs where neither is in view:
+        # two passers-by would otherwise "take turns" all through the film.
+        unheard_here = unheard_here | ~(np.isfinite(centre_x[a]) | np.isfinite(centre_x[c]))
     for name in _HEARD:
         if name in cues:
             cues[name] = np.where(unheard_here, np.nan, cues[name])
@@ -239,6 +252,36 @@ Spoken = Said | Turn
 def _sides_by_person(sides: dict[int, str]) -> Callable[[Spoken], str | None]:
     """Whose speech is whose when the pair's faces were seen speaking: by the person."""
     return lambda said: sides.get(said.person) if said.person is not None else None
+
+
+def _sides_with_unseen_voice(
+    speech: Speech, observations: Observations, sides: dict[int, str], *, heard: int, silent: int
+) -> Callable[[Spoken], str | None]:
+    """Whose speech is whose when one of the pair (``heard``) was seen speaking and the
+    other (``silent``) never: by the person where it is one of them; else, while ``silent``
+    is in view and whoever the voice was last seen on is not, ``silent``'s, unless it is a
+    voice ``heard`` was seen speaking with."""
+    own_voices = {said.speaker for said in speech.segments if said.person == heard}
+    times: dict[int, NDArray[np.float64]] = {}
+
+    def in_view(person: int, t: float) -> bool:
+        if person not in times:
+            times[person] = np.sort(observations.of_person(person)["t"].astype(np.float64))
+        seen = times[person]
+        at = int(np.searchsorted(seen, t))
+        return any(0 <= i < len(seen) and abs(seen[i] - t) <= _REACH_S for i in (at - 1, at))
+
+    def side_of(said: Spoken) -> str | None:
+        if said.person in sides:
+            return sides[said.person]
+        if said.speaker in own_voices:
+            return None
+        t = said.start + min(0.5, (said.end - said.start) / 2)
+        if said.person is not None and in_view(said.person, t):
+            return None  # the voice is someone else's in view
+        return sides[silent] if in_view(silent, t) else None
+
+    return side_of
 
 
 def _sides_by_voice(speech: Speech, names: tuple[str, str]) -> Callable[[Spoken], str | None]:
