@@ -228,3 +228,14 @@ def test_real_clips_give_monotonic_times_on_their_stream(media: Path) -> None:
         times = [f.t for f in FrameReader(film, fps=10)]
         assert np.all(np.diff(times) > 0)
         assert set(np.round(times, 6)) <= set(np.round(stream_times(film), 6))
+
+
+def test_the_key_frame_of_a_cut_soon_after_a_regular_one_is_looked_at(tmp_path: Path) -> None:
+    film = tmp_path / "cut.mp4"
+    # A key frame every 4 s, and one where the picture cuts to another shot at 4.8 s.
+    shots = np.random.default_rng(0).integers(0, 255, (2, 64, 64, 3), dtype=np.uint8)
+    with FilmWriter(film, width=64, height=64, options={"g": "100", "keyint_min": "1"}) as out:
+        for index in range(250):
+            out.add_frame(shots[0] if index < 120 else shots[1])
+    times = [round(f.t, 2) for f in FrameReader(film).key_frames(every_s=2.0)]
+    assert times == [0.0, 4.0, 4.8, 8.8]

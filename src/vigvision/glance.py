@@ -45,6 +45,8 @@ class Glance:
 
     t: float
     people: int
+    new_view: bool = False
+    """It shows another view than the glance before (a cut between them)."""
 
 
 # Why a stretch was only glanced at.
@@ -241,29 +243,49 @@ _CHANGING = ("motion", "hand_motion", "mouth_open", "nod_speed", "shake_speed")
 
 
 def held(
-    rows: Sequence[Mapping[str, Any]], *, step_s: float, max_hold_s: float
+    rows: Sequence[Mapping[str, Any]],
+    glances: Sequence[Glance],
+    *,
+    step_s: float,
+    max_hold_s: float,
 ) -> list[dict[str, Any]]:
-    """The rows seen at the glances, repeated at every instant of the analysis grid
-    (``step_s``) up to halfway to the glances before and after (at most ``max_hold_s``
-    away): a first look that the cues and the ranking read like a close watch. Each
-    instant is a frame of its own (``frame``: its index on the grid), as in a close watch:
-    what counts frames counts instants, and a person is never twice in one frame.
+    """The rows seen at the glances (their ``t`` a glance's), repeated at every instant of
+    the analysis grid (``step_s``) up to halfway to the glances before and after (at most
+    ``max_hold_s`` away): a first look that the cues and the ranking read like a close
+    watch. Where the view changes between two glances, the cut is taken to be at the later
+    one (encoders put a key frame at a cut): the earlier is held up to it and the later not
+    back before it. Each instant is a frame of its own (``frame``: its index on the grid),
+    as in a close watch: what counts frames counts instants, and a person is never twice in
+    one frame.
 
     >>> rows = [{"t": 0.0, "frame": 0, "person": 1, "smile": 0.5, "motion": 0.1},
     ...         {"t": 1.0, "frame": 1, "person": 1}]
-    >>> [(r["t"], r["frame"], r.get("smile"), "motion" in r)
-    ...  for r in held(rows, step_s=0.25, max_hold_s=0.5)]
+    >>> [(r["t"], r["frame"], r.get("smile"), "motion" in r) for r in held(
+    ...     rows, [Glance(0.0, 1), Glance(1.0, 1)], step_s=0.25, max_hold_s=0.5)]
     [(0.0, 0, 0.5, False), (0.25, 1, 0.5, False), (0.5, 2, None, False), \
 (0.75, 3, None, False), (1.0, 4, None, False), (1.25, 5, None, False)]
+    >>> [(r["t"], r.get("smile")) for r in held(
+    ...     rows, [Glance(0.0, 1), Glance(1.0, 1, new_view=True)], step_s=0.25, max_hold_s=1)]
+    [(0.0, 0.5), (0.25, 0.5), (0.5, 0.5), (0.75, 0.5), (1.0, None), (1.25, None), \
+(1.5, None), (1.75, None)]
     """
     by_time: dict[float, list[Mapping[str, Any]]] = {}
     for row in rows:
         by_time.setdefault(float(row["t"]), []).append(row)
-    times = sorted(by_time)
+    looks = sorted(glances, key=lambda glance: glance.t)
     out: list[dict[str, Any]] = []
-    for i, t in enumerate(times):
-        before = (times[i - 1] + t) / 2 if i else t - max_hold_s
-        after = (t + times[i + 1]) / 2 if i + 1 < len(times) else t + max_hold_s
+    for i, glance in enumerate(looks):
+        t = float(glance.t)
+        if t not in by_time:
+            continue
+        previous = looks[i - 1] if i else None
+        following = looks[i + 1] if i + 1 < len(looks) else None
+        before = t - max_hold_s if previous is None else (previous.t + t) / 2
+        after = t + max_hold_s if following is None else (t + following.t) / 2
+        if glance.new_view:
+            before = t
+        if following is not None and following.new_view:
+            after = following.t
         first = math.ceil(max(0.0, before, t - max_hold_s) / step_s - 1e-9)
         last = math.ceil(min(after, t + max_hold_s) / step_s - 1e-9)
         kept = [{name: v for name, v in row.items() if name not in _CHANGING} for row in by_time[t]]

@@ -301,7 +301,12 @@ class FirstLook:
         # Seen at one glance only: as likely a false detection as a person.
         rows = [row for row in self.rows if glances_of[row["person"]] >= 2]
         table = Observations.from_rows(
-            held(rows, step_s=1 / fps, max_hold_s=settings.perception.glance_max_gap_s / 2)
+            held(
+                rows,
+                self.glances,
+                step_s=1 / fps,
+                max_hold_s=settings.perception.glance_max_gap_s / 2,
+            )
         )
         people = guess_roles(summarise(table, settings.roles), settings.roles)
         return Observed(
@@ -326,12 +331,20 @@ def first_look(
     # glance, and what it adds (torso, hands) matters less than faces and turns here.
     watcher = _Watcher(settings, keep_landmarks=False, read_bodies=False, follow_faces=False)
     glances: list[Glance] = []
+    view: NDArray[Any] | None = None
     try:
         for index, frame in enumerate(glance_frames(path, settings, progress)):
             watcher.jump(frame.t)
             before = len(watcher.rows)
             watcher.look(index, frame.t, frame.image)
-            glances.append(Glance(frame.t, len(watcher.rows) - before))
+            # Another view than the glance before: a cut (where the held rows stop).
+            last_view, view = view, watcher.colours  # this glance's, from the cut check
+            new_view = bool(
+                last_view is not None
+                and view is not None
+                and not watcher.same_view(last_view, view)
+            )
+            glances.append(Glance(frame.t, len(watcher.rows) - before, new_view))
     finally:
         watcher.close()
         give_back_freed_memory()  # the first look's models and pictures, before the close watch
@@ -549,9 +562,9 @@ class _Watcher:
     def _is_scene_cut(self, image: NDArray[Any]) -> bool:
         """Whether the colours changed at once, as at a cut between two shots."""
         previous, self.colours = self.colours, _colours(image)
-        return previous is not None and not self._same_view(previous, self.colours)
+        return previous is not None and not self.same_view(previous, self.colours)
 
-    def _same_view(self, before: NDArray[Any], now: NDArray[Any]) -> bool:
+    def same_view(self, before: NDArray[Any], now: NDArray[Any]) -> bool:
         similarity = cv2.compareHist(before, now, cv2.HISTCMP_CORREL)
         return not similarity < self.settings.tracking.scene_cut_below
 
@@ -643,7 +656,7 @@ class _Watcher:
         view = self.colours if every else None  # this frame's, from the cut check
         due = not every or t - self.tiles_at >= every or t - self.tiles_added_at < every
         new_view = view is not None and (
-            self.tiles_view is None or not self._same_view(self.tiles_view, view)
+            self.tiles_view is None or not self.same_view(self.tiles_view, view)
         )
         search = self.finder.find(image, tiles=due or new_view)
         if search.tiles_searched:

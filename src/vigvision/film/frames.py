@@ -238,9 +238,13 @@ class FrameReader:
         return video
 
     def key_frames(self, every_s: float) -> Iterator[Frame]:
-        """The film's key frames, at most one every ``every_s``: a key frame decodes on its
-        own, so the other frames are not decoded at all (a few percent of a full decode)."""
-        last_t = -np.inf
+        """The film's key frames, at most one every ``every_s``, and besides each that the
+        next key frame comes ``every_s`` or more after (encoders put a key frame at a cut,
+        often soon after a regular one: that one shows the new shot). A key frame decodes
+        on its own, so the other frames are not decoded at all (a few percent of a full
+        decode)."""
+        last_t = taken_t = -np.inf
+        waiting: tuple[float, av.VideoFrame] | None = None
         with open_media(self.path) as container:
             video = self._video_decoder(container)
             context = video.codec_context
@@ -257,9 +261,18 @@ class FrameReader:
                         if frame.pts is None:
                             continue
                         t = float(frame.pts * time_base) - origin
-                        if t - last_t >= every_s:
-                            last_t = t
-                            yield Frame(t=t, image=self._picture(frame))
+                        if t <= last_t:
+                            continue
+                        last_t = t
+                        # Each key frame waits for the next, to know how far off it is.
+                        if waiting is not None and (
+                            waiting[0] - taken_t >= every_s or t - waiting[0] >= every_s
+                        ):
+                            taken_t = waiting[0]
+                            yield Frame(t=taken_t, image=self._picture(waiting[1]))
+                        waiting = (t, frame)
+                if waiting is not None:
+                    yield Frame(t=waiting[0], image=self._picture(waiting[1]))
             except av.FFmpegError as error:
                 raise FilmError(f"{self.path} is damaged after {max(0.0, last_t):.1f} s") from error
 
