@@ -258,9 +258,9 @@ def _sides_with_unseen_voice(
     speech: Speech, observations: Observations, sides: dict[int, str], *, heard: int, silent: int
 ) -> Callable[[Spoken], str | None]:
     """Whose speech is whose when one of the pair (``heard``) was seen speaking and the
-    other (``silent``) never: by the person where it is one of them; else, while ``silent``
-    is in view and whoever the voice was last seen on is not, ``silent``'s, unless it is a
-    voice ``heard`` was seen speaking with."""
+    other (``silent``) never: by the person where it is one of them; else ``silent``'s
+    while they are in view and the person the voice is most often seen on is not, unless
+    it is a voice ``heard`` was seen speaking with."""
     own_voices = {said.speaker for said in speech.segments if said.person == heard}
     times: dict[int, NDArray[np.float64]] = {}
 
