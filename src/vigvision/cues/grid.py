@@ -24,6 +24,10 @@ class Grid:
     def over(cls, duration_s: float, step: float) -> Grid:
         return cls(np.arange(0.0, max(duration_s, step), step), step)
 
+    def index_of(self, t: float) -> int:
+        """The instant nearest to ``t`` (the first or last outside the grid)."""
+        return int(np.clip(round(t / self.step), 0, len(self.t) - 1))
+
     def __len__(self) -> int:
         return len(self.t)
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from numpy.typing import NDArray
 
 from vigvision.cues import attention, exchange, hands, imitation, shared, warmth
 from vigvision.cues.grid import Grid, Series, apart, sample, unheard
@@ -85,8 +84,13 @@ def pair_cues(
     def of(person: int, column: str) -> Series:
         # Many cues read the same column (motion, smile, nods): each is sampled once.
         if (person, column) not in sampled:
+            if person not in rows:  # someone else's voice, checked for being in view
+                rows[person] = observations.of_person(person)
             sampled[person, column] = sample(grid, rows[person], person, column, _REACH_S)
         return sampled[person, column]
+
+    def in_view(person: int, t: float) -> bool:
+        return bool(np.isfinite(of(person, "x")[grid.index_of(t)]))
 
     a, c = pair.adult, pair.child
     centre_x = {p: of(p, "x") + of(p, "w") / 2 for p in (a, c)}
@@ -173,7 +177,7 @@ def pair_cues(
         # away): a voice not seen on anyone in view then is taken as the other's.
         heard, silent = (a, c) if a in heard_as else (c, a)
         side_of = _sides_with_unseen_voice(
-            speech, observations, {a: names[0], c: names[1]}, heard=heard, silent=silent
+            speech, {a: names[0], c: names[1]}, heard=heard, silent=silent, in_view=in_view
         )
     adult_speaks = _speaking_side(grid, speech, side_of, names[0])
     child_speaks = _speaking_side(grid, speech, side_of, names[1])
@@ -255,21 +259,18 @@ def _sides_by_person(sides: dict[int, str]) -> Callable[[Spoken], str | None]:
 
 
 def _sides_with_unseen_voice(
-    speech: Speech, observations: Observations, sides: dict[int, str], *, heard: int, silent: int
+    speech: Speech,
+    sides: dict[int, str],
+    *,
+    heard: int,
+    silent: int,
+    in_view: Callable[[int, float], bool],
 ) -> Callable[[Spoken], str | None]:
     """Whose speech is whose when one of the pair (``heard``) was seen speaking and the
     other (``silent``) never: by the person where it is one of them; else ``silent``'s
     while they are in view and the person the voice is most often seen on is not, unless
     it is a voice ``heard`` was seen speaking with."""
     own_voices = {said.speaker for said in speech.segments if said.person == heard}
-    times: dict[int, NDArray[np.float64]] = {}
-
-    def in_view(person: int, t: float) -> bool:
-        if person not in times:
-            times[person] = np.sort(observations.of_person(person)["t"].astype(np.float64))
-        seen = times[person]
-        at = int(np.searchsorted(seen, t))
-        return any(0 <= i < len(seen) and abs(seen[i] - t) <= _REACH_S for i in (at - 1, at))
 
     def side_of(said: Spoken) -> str | None:
         if said.person in sides:
