@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigvision.perception.geometry import NAN, Points
+from vigvision.perception.mediapipe_models import output
 from vigvision.tracking import contains
 
 Image = NDArray[np.uint8]
@@ -201,7 +202,7 @@ class BodyMeasurer:
         """Let go of the person followed (video mode): shown a picture with nobody, the
         model looks afresh at the next one, as a new one would, without being made again
         (that held on to some 25 MB each time)."""
-        self._pose.process(np.zeros((self.crop_px, self.crop_px, 3), np.uint8))
+        output(self._pose, np.zeros((self.crop_px, self.crop_px, 3), np.uint8), "pose_landmarks")
 
     def measure_in(self, image: Image, region: Box) -> BodyReading | None:
         """The pose of the one person the model sees in a square region (x, y, side, side)."""
@@ -209,12 +210,10 @@ class BodyMeasurer:
         scale = self.crop_px / side
         warp = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
         patch = cv2.warpAffine(image, warp, (self.crop_px, self.crop_px), flags=cv2.INTER_LINEAR)
-        result = self._pose.process(np.asarray(patch, dtype=np.uint8))
-        if result.pose_landmarks is None:
+        landmarks = output(self._pose, np.asarray(patch, dtype=np.uint8), "pose_landmarks")
+        if landmarks is None:
             return None
-        points = np.array(
-            [(p.x, p.y, p.z, p.visibility) for p in result.pose_landmarks.landmark], np.float64
-        )
+        points = np.array([(p.x, p.y, p.z, p.visibility) for p in landmarks.landmark], np.float64)
         points[:, 0] = x0 + points[:, 0] * side
         points[:, 1] = y0 + points[:, 1] * side
         points[:, 2] = points[:, 2] * side

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from vigvision.config import PerceptionSettings
 from vigvision.perception import geometry
 from vigvision.perception.geometry import NAN, HeadPose, Points
+from vigvision.perception.mediapipe_models import output
 
 Image = NDArray[np.uint8]
 Box = NDArray[np.float64]
@@ -99,10 +100,10 @@ class _Crop:
         return out
 
 
-def _detections(result: Any) -> list[tuple[float, Points, Points]]:
+def _detections(detections: Any) -> list[tuple[float, Points, Points]]:
     """(score, box as 2 corner points, 6 key points) per detection, as crop fractions."""
     found = []
-    for detection in result.detections or []:
+    for detection in detections or []:
         location = detection.location_data
         rel = location.relative_bounding_box
         corners = np.array([[rel.xmin, rel.ymin], [rel.xmin + rel.width, rel.ymin + rel.height]])
@@ -201,7 +202,7 @@ class FaceFinder:
         for x0, y0, view in views:
             vh, vw = view.shape[:2]
             faces = []
-            for score, corners, keypoints in _detections(detector.process(view)):
+            for score, corners, keypoints in _detections(output(detector, view, "detections")):
                 (ax, ay), (bx, by) = corners
                 box = np.array([x0 + ax * vw, y0 + ay * vh, (bx - ax) * vw, (by - ay) * vh])
                 points = keypoints * np.array([vw, vh]) + np.array([x0, y0])
@@ -273,16 +274,16 @@ class FaceMeasurer:
         # A face in profile defeats the mesh frame after frame: after two misses it is
         # only tried again now and then, or as soon as the face turns towards the camera.
         if self._mesh_misses < 2 or self._mesh_misses % _MESH_RETRY_EVERY == 0:
-            mesh_result = self._mesh.process(patch)
-            if mesh_result.multi_face_landmarks:
-                points = [(p.x, p.y, p.z) for p in mesh_result.multi_face_landmarks[0].landmark]
+            meshes = output(self._mesh, patch, "multi_face_landmarks")
+            if meshes:
+                points = [(p.x, p.y, p.z) for p in meshes[0].landmark]
                 landmarks = crop.to_frame(np.array(points))
                 pose = geometry.head_pose_from_mesh(landmarks)
                 if math.isfinite(pose.yaw) and abs(pose.roll) <= _MAX_MESH_ROLL_DEG:
                     self._mesh_misses = 0
                     return self._from_mesh(box_from_mesh(landmarks), NAN, pose, landmarks)
         self._mesh_misses += 1
-        detections = _detections(self._keypoints.process(patch))
+        detections = _detections(output(self._keypoints, patch, "detections"))
         if not detections:
             return None
         # The detection nearest to the crop's centre is the person being followed.
@@ -318,7 +319,7 @@ class FaceMeasurer:
         face cost as much as measuring one (10 ms, 296 times in a first look of 10 minutes)."""
         if self.follow:
             side = self.settings.crop_px
-            self._mesh.process(np.zeros((side, side, 3), np.uint8))
+            output(self._mesh, np.zeros((side, side, 3), np.uint8), "multi_face_landmarks")
         self._mesh_misses = 0
 
     def close(self) -> None:
