@@ -1,4 +1,4 @@
-"""What a voice sounds like: spectral shape (MFCC) and pitch, frame by frame (10 ms).
+"""How high a voice is: its pitch, frame by frame (10 ms).
 
 Plain numpy/scipy: a long film's sound track is described in a few seconds. Children's
 voices sit well above adults' in pitch (roughly 250-400 Hz against 100-250 Hz), which is
@@ -8,7 +8,6 @@ what tells them apart when no face is seen.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Final
 
 import numpy as np
@@ -17,10 +16,7 @@ from scipy import fft
 
 RATE: Final = 16000
 HOP: Final = 160  # 10 ms
-WINDOW: Final = 400  # 25 ms
-FFT: Final = 512
-MEL_BANDS: Final = 40
-MFCCS: Final = 20
+WINDOW: Final = 400  # 25 ms: a frame of speech, the step between frames HOP
 PITCH_WINDOW: Final = 640  # 40 ms: two periods of a 50 Hz voice
 PITCH_RANGE_HZ: Final = (70.0, 600.0)
 Sound = NDArray[np.float16] | NDArray[np.float32]
@@ -31,53 +27,19 @@ VOICED_PEAK: Final = 0.45
 
 @dataclass(frozen=True)
 class VoiceFeatures:
-    """Per 10 ms frame from ``t0``: MFCC (frames × 20), pitch in Hz (NaN when unvoiced)."""
+    """Per 10 ms frame from ``t0``: pitch in Hz (NaN when unvoiced)."""
 
     t0: float
-    mfcc: NDArray[np.float32]
     pitch_hz: NDArray[np.float32]
 
     def index(self, t: float) -> int:
         return int(np.clip(round((t - self.t0) * RATE / HOP), 0, len(self.pitch_hz)))
 
 
-@cache
-def _mel_filters() -> NDArray[np.float32]:
-    def mel(hz: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.asarray(2595 * np.log10(1 + hz / 700), dtype=np.float64)
-
-    edges = 700 * (
-        10 ** (np.linspace(mel(np.array(60.0)), mel(np.array(RATE / 2)), MEL_BANDS + 2) / 2595) - 1
-    )
-    bins = np.fft.rfftfreq(FFT, 1 / RATE)
-    filters = np.zeros((MEL_BANDS, len(bins)))
-    for k in range(MEL_BANDS):
-        low, centre, high = edges[k : k + 3]
-        rising = (bins - low) / (centre - low)
-        falling = (high - bins) / (high - centre)
-        filters[k] = np.clip(np.minimum(rising, falling), 0, None)
-    return filters.astype(np.float32)
-
-
-@cache
-def _hamming() -> NDArray[np.float32]:
-    return np.hamming(WINDOW).astype(np.float32)
-
-
 def _frames(samples: NDArray[np.float32], size: int) -> NDArray[np.float32]:
     if len(samples) < size:
         samples = np.pad(samples, (0, size - len(samples)))
     return np.lib.stride_tricks.sliding_window_view(samples, size)[::HOP]
-
-
-def mfcc(samples: NDArray[np.float32]) -> NDArray[np.float32]:
-    # In 32-bit floats, as the pitch (SciPy keeps the input's precision, numpy computes in
-    # 64 bits): three times as fast, the same pitch in every frame of a 10-minute film's
-    # sound and MFCCs within 0.0001 of the 64-bit ones.
-    frames = _frames(samples, WINDOW) * _hamming()
-    power = np.abs(fft.rfft(frames, FFT)) ** 2
-    bands = np.log(power @ _mel_filters().T + 1e-10)
-    return np.asarray(fft.dct(bands, type=2, norm="ortho", axis=1)[:, 1 : MFCCS + 1], np.float32)
 
 
 def pitch(samples: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -106,14 +68,13 @@ BLOCK_FRAMES: Final = 1000
 
 
 def describe(samples: Sound, t0: float) -> VoiceFeatures:
-    """MFCC and pitch of mono 16 kHz samples starting at ``t0`` seconds."""
+    """The pitch of mono 16 kHz samples starting at ``t0`` seconds."""
+    # In 32-bit floats (SciPy keeps the input's precision): three times as fast as in 64
+    # bits, and the same pitch in every frame of a 10-minute film's sound.
     count = max(1, (len(samples) - WINDOW) // HOP + 1)
-    spectral, voiced = [], []
+    voiced = []
     for first in range(0, count, BLOCK_FRAMES):
         frames = min(BLOCK_FRAMES, count - first)
         block = samples[first * HOP : (first + frames - 1) * HOP + PITCH_WINDOW].astype(np.float32)
-        spectral.append(mfcc(block)[:frames])
         voiced.append(pitch(block)[:frames])
-    mfccs, pitches = np.concatenate(spectral), np.concatenate(voiced)
-    n = min(len(mfccs), len(pitches))
-    return VoiceFeatures(t0, mfccs[:n], pitches[:n])
+    return VoiceFeatures(t0, np.concatenate(voiced))
