@@ -15,6 +15,7 @@ from tests.films import TONE_HZ, cut_in_half, make_audio_file, make_film
 from vigvision.errors import FilmError
 from vigvision.export.clips import still, stills
 from vigvision.film import AudioReader, FilmWriter, FrameReader, probe, read_in_turn
+from vigvision.film.frames import key_frames_before
 
 
 @pytest.fixture(scope="session")
@@ -230,12 +231,22 @@ def test_real_clips_give_monotonic_times_on_their_stream(media: Path) -> None:
         assert set(np.round(times, 6)) <= set(np.round(stream_times(film), 6))
 
 
-def test_the_key_frame_of_a_cut_soon_after_a_regular_one_is_looked_at(tmp_path: Path) -> None:
-    film = tmp_path / "cut.mp4"
-    # A key frame every 4 s, and one where the picture cuts to another shot at 4.8 s.
+def a_cut_after_a_regular_key_frame(film: Path) -> Path:
+    """A key frame every 4 s, and one where the picture cuts to another shot at 4.8 s."""
     shots = np.random.default_rng(0).integers(0, 255, (2, 64, 64, 3), dtype=np.uint8)
     with FilmWriter(film, width=64, height=64, options={"g": "100", "keyint_min": "1"}) as out:
         for index in range(250):
             out.add_frame(shots[0] if index < 120 else shots[1])
+    return film
+
+
+def test_the_key_frame_of_a_cut_soon_after_a_regular_one_is_looked_at(tmp_path: Path) -> None:
+    film = a_cut_after_a_regular_key_frame(tmp_path / "cut.mp4")
     times = [round(f.t, 2) for f in FrameReader(film).key_frames(every_s=2.0)]
     assert times == [0.0, 4.0, 4.8, 8.8]
+
+
+def test_where_decoding_has_to_begin_for_a_moment(tmp_path: Path) -> None:
+    film = a_cut_after_a_regular_key_frame(tmp_path / "cut.mp4")
+    begins = key_frames_before(film, times=[3.0, 4.0, 4.5, 6.0])
+    assert [round(t, 2) for t in begins] == [0.0, 4.0, 4.0, 4.8]

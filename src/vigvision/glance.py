@@ -193,6 +193,34 @@ def closely_where(
     return _joined(Stretch(float(p.start_s), float(p.end_s), p.closely, p.because) for p in pieces)
 
 
+def from_key_frames(
+    stretches: Sequence[Stretch], key_frames: Mapping[float, float], *, within_s: float
+) -> tuple[Stretch, ...]:
+    """The plan with each stretch watched closely begun at the key frame before it
+    (``key_frames``: the key frame at or before each such start) when that is at most
+    ``within_s`` earlier: decoding begins there anyway, so those frames cost only their
+    analysis, and a moment the first look placed just after a key frame (a cut) may well
+    begin at it. A stretch only glanced at before it is shortened; one watched closely is
+    not (it is already watched to its end).
+
+    >>> plan = [Stretch(0.0, 24.0, False, MORE_ELSEWHERE), Stretch(24.0, 50.0, True),
+    ...         Stretch(50.0, 70.0, False, MORE_ELSEWHERE), Stretch(70.0, 90.0, True)]
+    >>> [(s.start_s, s.end_s, s.closely) for s in from_key_frames(
+    ...     plan, {24.0: 20.0, 70.0: 60.0}, within_s=4)]
+    [(0.0, 20.0, False), (20.0, 50.0, True), (50.0, 70.0, False), (70.0, 90.0, True)]
+    """
+    out = list(stretches)
+    for i in range(1, len(out)):
+        stretch, before = out[i], out[i - 1]
+        key = key_frames.get(stretch.start_s, stretch.start_s)
+        if not stretch.closely or before.closely or not 0 < stretch.start_s - key <= within_s:
+            continue
+        key = max(key, before.start_s)
+        out[i - 1] = replace(before, end_s=key)
+        out[i] = replace(stretch, start_s=key)
+    return _joined(out)
+
+
 def watched_through(
     starts: NDArray[np.float64], length_s: float, stretches: Sequence[Stretch]
 ) -> NDArray[np.bool_]:

@@ -186,7 +186,8 @@ def _first_look_plan(
 ) -> tuple[Stretch, ...]:
     """Which stretches to watch closely, from a first look at the key frames and (with a
     ``focus``) the sound track, ranked as ``suggest`` will rank the close watch."""
-    from vigvision.glance import closely_where, glance_at_film, in_view
+    from vigvision.film.frames import key_frames_before
+    from vigvision.glance import closely_where, from_key_frames, glance_at_film, in_view
     from vigvision.observe import first_look
     from vigvision.suggest import promising_order
     from vigvision.turns import Speech
@@ -212,7 +213,10 @@ def _first_look_plan(
     )
     if not promising:  # nobody seen together at any glance: nothing to choose by
         return seen
-    return closely_where(promising, seen, moments=p.closely_moments, pad_s=p.closely_pad_s)
+    plan = closely_where(promising, seen, moments=p.closely_moments, pad_s=p.closely_pad_s)
+    starts = [s.start_s for s in plan[1:] if s.closely]
+    keys = dict(zip(starts, key_frames_before(info.path, starts), strict=True))
+    return from_key_frames(plan, keys, within_s=p.closely_pad_s)
 
 
 def _heard(info: FilmInfo, settings: Settings, timings: Timings, folder: Path) -> Voices | Speech:

@@ -443,6 +443,23 @@ def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
     return max(2, round(width * scale / 2) * 2), max(2, round(height * scale / 2) * 2)
 
 
+def key_frames_before(path: Path, times: Sequence[float]) -> list[float]:
+    """The time of the key frame at or before each of ``times`` (seconds): where decoding
+    from there has to begin."""
+    with open_media(path) as container:
+        video = video_stream(container)
+        if video is None:
+            return list(times)
+        origin = origin_s(container)
+        time_base = video.time_base or Fraction(1, 90000)
+        try:
+            return [
+                min(t, _key_frame_before(container, video, t, origin, time_base)) for t in times
+            ]
+        except av.FFmpegError:  # a damaged film: the watching meets it and says so
+            return list(times)
+
+
 def _key_frame_before(
     container: av.container.InputContainer,
     video: av.video.VideoStream,
