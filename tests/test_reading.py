@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -98,6 +99,29 @@ def test_a_stretch_read_in_parts_gives_the_frames_it_gives_whole(made: Path) -> 
         next(frames)
         break
     assert not [t for t in threading.enumerate() if t.name == "vigvision-decode"]
+
+
+def test_frames_scaled_on_two_decoders_at_once_are_those_ffmpeg_gives_each(made: Path) -> None:
+    # Each decoder keeps its scaler from frame to frame (one per thread): the pictures are
+    # still those FFmpeg scales from each frame alone.
+    film = make_film(made / "scaled.mp4", seconds=6.0, fps=25, size=(640, 360))
+    parts = FrameReader(film, fps=5, max_side=320).parts(every_s=2.0)
+    assert len(parts) >= 2
+    read = {f.t: f.image for _, frames in read_in_turn(parts, side_by_side=2) for f in frames}
+    with av.open(str(film)) as container:
+        origin = (container.start_time or 0) / av.time_base
+        alone = {
+            float(frame.time) - origin: cv2.cvtColor(
+                frame.reformat(
+                    width=320, height=180, format="yuv420p", interpolation="AREA"
+                ).to_ndarray(),
+                cv2.COLOR_YUV2RGB_I420,
+            )
+            for frame in container.decode(container.streams.video[0])
+        }
+    assert len(read) >= 25
+    for t, image in read.items():
+        assert np.array_equal(image, alone[min(alone, key=lambda u: abs(u - t))])
 
 
 def test_stills_of_several_moments_are_each_moments_still(made: Path) -> None:

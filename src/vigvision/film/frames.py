@@ -20,6 +20,7 @@ import av
 import av.container
 import cv2
 import numpy as np
+from av.video.reformatter import VideoReformatter
 from numpy.typing import NDArray
 
 from vigvision.config import FilmSettings
@@ -349,9 +350,18 @@ class FrameReader:
         # Scaling in YUV (FFmpeg) and converting to RGB afterwards (OpenCV) costs about a
         # third of converting to RGB inside FFmpeg; it also brings 10-bit and full-range
         # phone video to plain 8-bit.
-        small = frame.reformat(
-            width=stored_w, height=stored_h, format="yuv420p", interpolation="AREA"
-        ).to_ndarray()
+        small = (
+            _scaler()
+            .reformat(
+                frame,
+                width=stored_w,
+                height=stored_h,
+                format="yuv420p",
+                interpolation="AREA",
+                threads=1,
+            )
+            .to_ndarray()
+        )
         return np.asarray(small, dtype=np.uint8)
 
     def _upright_rgb(self, small: Image) -> Image:
@@ -429,6 +439,20 @@ class _NearestToGrid:
         while self.due <= t + self.step / 2:
             self.due += self.step
         return chosen
+
+
+_SCALERS = threading.local()
+
+
+def _scaler() -> VideoReformatter:
+    """This thread's scaler, kept from frame to frame and on one thread. ``frame.reformat``
+    makes a scaler for every frame, with threads of its own on every core: beside the
+    decoders, which keep the cores busy already, that cost a third more than scaling
+    (6.6 against 4.9 ms of CPU a 1080p frame, the same pictures)."""
+    scaler = getattr(_SCALERS, "scaler", None)
+    if scaler is None:
+        scaler = _SCALERS.scaler = VideoReformatter()
+    return scaler
 
 
 def _fit(size: tuple[int, int], max_side: int) -> tuple[int, int]:
