@@ -2,7 +2,7 @@
 
     uv run python benchmarks/suggest.py [--films far-phone,zoomed-home,small-meeting,group]
                                         [--glance both|on|off] [--set KEY=VALUE]
-                                        [--set-all KEY=VALUE]
+                                        [--set-all KEY=VALUE] [--key-frames-every S]
 
 Composes 1080p films (5 minutes, one of 20) from ../shared/media (cached in the temp folder)
 that differ in sound and framing, each of 20 s stretches: five *positives* (two people
@@ -410,10 +410,13 @@ def loop(frames: list[np.ndarray], count: int) -> Iterator[np.ndarray]:
         yield frames[index % len(frames)]
 
 
-def composed_film(film: Film) -> Path:
-    """The benchmark film (made once, kept in the temp folder)."""
+def composed_film(film: Film, key_frames_every_s: float | None = None) -> Path:
+    """The benchmark film (made once, kept in the temp folder). ``key_frames_every_s``: a
+    key frame that often, as phones write them (every 1-2 s); else where the encoder puts
+    them (at cuts, and at least every 10 s)."""
     minutes = round(len(film.script) * STRETCH_S / 60)
-    target = CACHE / f"suggest_benchmark_{film.name}_{minutes}min_1080p.mp4"
+    keys = f"_keys{key_frames_every_s:g}s" if key_frames_every_s else ""
+    target = CACHE / f"suggest_benchmark_{film.name}_{minutes}min_1080p{keys}.mp4"
     if target.exists():
         return target
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -426,7 +429,11 @@ def composed_film(film: Film) -> Path:
         height=height,
         fps=FPS,
         audio_rate=RATE,
-        options={"preset": "veryfast", "crf": "23"},
+        options={
+            "preset": "veryfast",
+            "crf": "23",
+            **({"g": str(round(key_frames_every_s * FPS))} if key_frames_every_s else {}),
+        },
     ) as out:
         for frames, samples in film.stretches(film):
             for image in frames:
@@ -615,6 +622,14 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="a setting for every run, with the glance or without (as vigvision --set)",
     )
+    parser.add_argument(
+        "--key-frames-every",
+        type=float,
+        metavar="S",
+        help="films with a key frame every S seconds, as phones write them (a first look "
+        "sees that much more of the film); default: where the encoder puts them (at cuts, "
+        "and at least every 10 s)",
+    )
     args = parser.parse_args()
     sets = tuple(args.set)
     always = tuple(args.set_all)
@@ -626,7 +641,7 @@ def main() -> None:
     )
     speeds: dict[str, float] = {}
     for name in args.films.split(","):
-        path = composed_film(FILMS[name])
+        path = composed_film(FILMS[name], args.key_frames_every)
         duration = len(FILMS[name].script) * STRETCH_S
         for glance in ways:
             out = CACHE / f"suggest_benchmark_{name}_out"
