@@ -415,7 +415,11 @@ def composed_film(film: Film, key_frames_every_s: float | None = None) -> Path:
     key frame that often, as phones write them (every 1-2 s); else where the encoder puts
     them (at cuts, and at least every 10 s)."""
     minutes = round(len(film.script) * STRETCH_S / 60)
-    keys = f"_keys{key_frames_every_s:g}s" if key_frames_every_s else ""
+    options = {"preset": "veryfast", "crf": "23"}
+    keys = ""
+    if key_frames_every_s:
+        options["g"] = str(round(key_frames_every_s * FPS))
+        keys = f"_keys{key_frames_every_s:g}s"
     target = CACHE / f"suggest_benchmark_{film.name}_{minutes}min_1080p{keys}.mp4"
     if target.exists():
         return target
@@ -429,11 +433,7 @@ def composed_film(film: Film, key_frames_every_s: float | None = None) -> Path:
         height=height,
         fps=FPS,
         audio_rate=RATE,
-        options={
-            "preset": "veryfast",
-            "crf": "23",
-            **({"g": str(round(key_frames_every_s * FPS))} if key_frames_every_s else {}),
-        },
+        options=options,
     ) as out:
         for frames, samples in film.stretches(film):
             for image in frames:
