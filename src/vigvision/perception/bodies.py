@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vigvision.perception.geometry import NAN, Points
-from vigvision.perception.mediapipe_models import output
+from vigvision.perception.mediapipe_models import landmark_lists, output
 from vigvision.tracking import contains
 
 Image = NDArray[np.uint8]
@@ -210,10 +210,12 @@ class BodyMeasurer:
         scale = self.crop_px / side
         warp = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]])
         patch = cv2.warpAffine(image, warp, (self.crop_px, self.crop_px), flags=cv2.INTER_LINEAR)
-        landmarks = output(self._pose, np.asarray(patch, dtype=np.uint8), "pose_landmarks")
-        if landmarks is None:
+        bodies = landmark_lists(
+            self._pose, np.asarray(patch, dtype=np.uint8), "pose_landmarks", values=4
+        )
+        if not bodies:
             return None
-        points = np.array([(p.x, p.y, p.z, p.visibility) for p in landmarks.landmark], np.float64)
+        points = bodies[0]
         points[:, 0] = x0 + points[:, 0] * side
         points[:, 1] = y0 + points[:, 1] * side
         points[:, 2] = points[:, 2] * side

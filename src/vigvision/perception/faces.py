@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from vigvision.config import PerceptionSettings
 from vigvision.perception import geometry
 from vigvision.perception.geometry import NAN, HeadPose, Points
-from vigvision.perception.mediapipe_models import output
+from vigvision.perception.mediapipe_models import landmark_lists, output
 
 Image = NDArray[np.uint8]
 Box = NDArray[np.float64]
@@ -274,10 +274,9 @@ class FaceMeasurer:
         # A face in profile defeats the mesh frame after frame: after two misses it is
         # only tried again now and then, or as soon as the face turns towards the camera.
         if self._mesh_misses < 2 or self._mesh_misses % _MESH_RETRY_EVERY == 0:
-            meshes = output(self._mesh, patch, "multi_face_landmarks")
+            meshes = landmark_lists(self._mesh, patch, "multi_face_landmarks")
             if meshes:
-                points = [(p.x, p.y, p.z) for p in meshes[0].landmark]
-                landmarks = crop.to_frame(np.array(points))
+                landmarks = crop.to_frame(meshes[0])
                 pose = geometry.head_pose_from_mesh(landmarks)
                 if math.isfinite(pose.yaw) and abs(pose.roll) <= _MAX_MESH_ROLL_DEG:
                     self._mesh_misses = 0
