@@ -9,11 +9,12 @@ import pytest
 
 from tests.films import mirrored_halves, one_shot_then_another
 from tests.helpers import observed
+from vigvision import observe
 from vigvision.config import load_settings
 from vigvision.film import FilmWriter, FrameReader
 from vigvision.observations import Observations
-from vigvision.observe import observe_film
-from vigvision.perception.faces import FaceFinder, Found
+from vigvision.observe import first_look, observe_film
+from vigvision.perception.faces import FaceFinder, FaceMeasurer, Found
 
 
 def share(values: np.ndarray) -> float:
@@ -138,6 +139,25 @@ def test_crowds_run_with_a_bounded_number_of_ids(media: Path, name: str) -> None
     # Ids do not explode: each id is seen for a while, not a new one per frame.
     frames_per_id = len(result.observations) / len(people)
     assert frames_per_id >= 5
+
+
+def test_a_first_look_measures_a_crowd_with_one_face_measurer(
+    media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A glance measures its faces one after another, each afresh: one face mesh (32 MB)
+    # serves them all, however many people are in view.
+    made: list[FaceMeasurer] = []
+
+    class Counted(FaceMeasurer):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            made.append(self)
+
+    monkeypatch.setattr(observe, "FaceMeasurer", Counted)
+    look = first_look(media / "crowd_walking_1080p.mp4", load_settings())
+    with_mesh = {row["person"] for row in look.rows if row["face_mesh"]}
+    assert len(with_mesh) >= 3
+    assert len(made) == 1
 
 
 def test_a_film_without_people_gives_an_empty_table(tmp_path: Path) -> None:

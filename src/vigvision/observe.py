@@ -418,6 +418,10 @@ class _Watcher:
         self.bodies = BodyMeasurer(settings.perception.crop_px)
         self.measurers: dict[int, FaceMeasurer] = {}
         self.idle: list[FaceMeasurer] = []
+        # A measurer that does not follow keeps nothing of the face it measured: one serves
+        # everybody in a glance (measured one after another), where one per person in view
+        # held 32 MB each (a crowd: up to max_people of them).
+        self.for_everyone = None if follow_faces else FaceMeasurer(self.perception, follow=False)
         self.next_search = 0.0
         self.last_search = -math.inf
         # When the tiles of a frame were last searched (and its colours then), and when they
@@ -480,7 +484,8 @@ class _Watcher:
         """Models that follow from frame to frame forget what they followed (as after a
         restart); people followed by their body pose are then found again by a search."""
         # Each one back to the pool, as it was when made (whose it was no longer matters).
-        self.idle = [*self.idle, *self.measurers.values()]
+        if self.for_everyone is None:
+            self.idle = [*self.idle, *self.measurers.values()]
         self.measurers = {}
         for measurer in self.idle:
             measurer.start_afresh()
@@ -575,10 +580,11 @@ class _Watcher:
         # while it works: people are measured side by side, on both cores.
         expected = [person.expected(t) for person in followed]
         measurers = [self._measurer(person.id) for person in followed]
+        pairs = zip(measurers, expected, strict=True)
         faces = list(
-            self.pool.map(
-                lambda pair: pair[0].measure(image, pair[1]), zip(measurers, expected, strict=True)
-            )
+            self.pool.map(lambda pair: pair[0].measure(image, pair[1]), pairs)
+            if len(set(map(id, measurers))) == len(measurers)
+            else (measurer.measure(image, where) for measurer, where in pairs)
         )
         seen: dict[int, FaceReading] = {}
         for person, where, face in zip(followed, expected, faces, strict=True):
@@ -682,8 +688,8 @@ class _Watcher:
 
     def _measurer(self, person_id: int) -> FaceMeasurer:
         if person_id not in self.measurers:
-            self.measurers[person_id] = (
-                self.idle.pop() if self.idle else FaceMeasurer(self.perception, self.follow_faces)
+            self.measurers[person_id] = self.for_everyone or (
+                self.idle.pop() if self.idle else FaceMeasurer(self.perception)
             )
         return self.measurers[person_id]
 
@@ -694,6 +700,8 @@ class _Watcher:
             self._let_go(person_id)
         for person_id in [pid for pid in self.measurers if pid not in following]:
             measurer = self.measurers.pop(person_id)
+            if measurer is self.for_everyone:
+                continue
             if len(self.idle) < self.perception.max_people:
                 self.idle.append(measurer)
             else:
@@ -857,7 +865,8 @@ class _Watcher:
 
     def close(self) -> None:
         self.pool.shutdown()
-        for measurer in [*self.measurers.values(), *self.idle]:
+        made = [*self.measurers.values(), *self.idle, self.for_everyone]
+        for measurer in {id(m): m for m in made if m is not None}.values():
             measurer.close()
         self.finder.close()
         self.bodies.close()

@@ -236,8 +236,8 @@ class FaceMeasurer:
 
     Holds that person's face mesh in tracking mode, so consecutive frames reuse the
     previous landmarks instead of searching the crop again. ``follow=False`` for frames
-    far apart (a first look at key frames): each is searched afresh, and nothing needs to
-    be forgotten between them.
+    far apart (a first look at key frames): each is searched afresh, nothing needs to
+    be forgotten between them, and one measurer serves any number of people.
     """
 
     def __init__(self, settings: PerceptionSettings, follow: bool = True) -> None:
@@ -273,7 +273,9 @@ class FaceMeasurer:
         patch = crop.cut(image)
         # A face in profile defeats the mesh frame after frame: after two misses it is
         # only tried again now and then, or as soon as the face turns towards the camera.
-        if self._mesh_misses < 2 or self._mesh_misses % _MESH_RETRY_EVERY == 0:
+        # (Not following, each face is someone else's, or the same one much later.)
+        retry = self._mesh_misses < 2 or self._mesh_misses % _MESH_RETRY_EVERY == 0
+        if retry or not self.follow:
             meshes = landmark_lists(self._mesh, patch, "multi_face_landmarks")
             if meshes:
                 landmarks = crop.to_frame(meshes[0])
