@@ -411,7 +411,6 @@ class _Watcher:
     ) -> None:
         self.settings = settings
         self.read_bodies = read_bodies
-        self.follow_faces = follow_faces
         self.perception = settings.perception
         self.tracker = PersonTracker(settings.tracking)
         self.finder = FaceFinder(settings.perception)
