@@ -576,13 +576,14 @@ class _Watcher:
         self, followed: list[Person], t: float, image: NDArray[Any]
     ) -> dict[int, FaceReading]:
         # Each person has a measurer of their own, and MediaPipe lets go of Python's lock
-        # while it works: people are measured side by side, on both cores.
+        # while it works: people are measured side by side, on both cores (one after
+        # another where one measurer serves everybody).
         expected = [person.expected(t) for person in followed]
         measurers = [self._measurer(person.id) for person in followed]
         pairs = zip(measurers, expected, strict=True)
         faces = list(
             self.pool.map(lambda pair: pair[0].measure(image, pair[1]), pairs)
-            if len(set(map(id, measurers))) == len(measurers)
+            if self.for_everyone is None
             else (measurer.measure(image, where) for measurer, where in pairs)
         )
         seen: dict[int, FaceReading] = {}
@@ -864,8 +865,8 @@ class _Watcher:
 
     def close(self) -> None:
         self.pool.shutdown()
-        made = [*self.measurers.values(), *self.idle, self.for_everyone]
-        for measurer in {id(m): m for m in made if m is not None}.values():
+        shared = self.for_everyone
+        for measurer in [shared] if shared else [*self.measurers.values(), *self.idle]:
             measurer.close()
         self.finder.close()
         self.bodies.close()

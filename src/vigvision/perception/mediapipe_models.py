@@ -105,11 +105,12 @@ def landmark_lists(
     a 10-minute film.
     """
     from mediapipe.python._framework_bindings import _packet_getter
+    from mediapipe.python.solution_base import PacketDataType
 
     produced = _produced(solution, image, name)
     if produced is None:
         return []
-    if solution._output_stream_type_info[name].value.endswith("_list"):
+    if solution._output_stream_type_info[name] == PacketDataType.PROTO_LIST:
         serialised = list(_packet_getter._get_serialized_proto_list(produced))
     else:
         serialised = [_packet_getter._get_serialized_proto(produced)]
